@@ -1,0 +1,91 @@
+import type { AddressInfo } from 'node:net';
+import { createCallerIdentifier } from './auth/identify-caller';
+import { createPublisherTokenMatcher } from './auth/publisher-token';
+import { createUserTokenVerifier } from './auth/user-token';
+import type { Config } from './config/config';
+import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
+import { createSequentialIds, randomId } from './graphql/event-ids';
+import type { Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
+import { createEventBus } from './pubsub/create-event-bus';
+import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
+import { createHttpServer } from './transport/http-server';
+
+/** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
+export const RESTART_CLOSE_CODE = 1012;
+const BUS_CONNECT_TIMEOUT_MS = 5000;
+
+export interface AppOptions {
+  readonly logger: Logger;
+  /** Headers GraphiQL opens with, e.g. a development token. */
+  readonly graphiqlHeaders?: Record<string, string>;
+}
+
+export interface StartedApp {
+  readonly url: string;
+  readonly port: number;
+}
+
+/** The composition root: builds everything from the config, with no side effect until `start`. */
+export function createApp(config: Config, { logger, graphiqlHeaders }: AppOptions) {
+  const metrics = createMetrics();
+  const bus = createEventBus(config.bus, logger);
+  const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
+
+  const yoga = createYogaServer({
+    resolverDependencies: {
+      bus,
+      metrics,
+      maxPayloadBytes: config.maxPayloadBytes,
+      nextNotificationId: createSequentialIds(),
+      nextForumActivityId: randomId,
+    },
+    identifyCaller,
+    logger,
+    graphiql: config.graphiql && { headers: graphiqlHeaders },
+    isReady: () => bus.isConnected(),
+    plugins: [useMetricsEndpoint(metrics.registry)],
+  });
+
+  const server = createHttpServer(yoga, config.tls);
+  const webSocket = attachGraphQLWebSocket({
+    server,
+    path: GRAPHQL_PATH,
+    yoga,
+    identifyCaller,
+    metrics,
+    logger,
+    maxFrameBytes: config.maxFrameBytes,
+  });
+
+  async function start(): Promise<StartedApp> {
+    await bus.whenConnected(BUS_CONNECT_TIMEOUT_MS).catch((error: Error) => {
+      logger.warn({ err: error.message }, 'starting while the event bus is not connected; /readyz answers 503 until it is');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `${config.tls ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
+    logger.info({ url, bus: config.bus.kind }, 'listening');
+    return { url, port };
+  }
+
+  async function stop(): Promise<void> {
+    await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await bus.close();
+    await yoga.dispose();
+  }
+
+  return { start, stop, metrics };
+}
+
+export type App = ReturnType<typeof createApp>;

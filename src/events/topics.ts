@@ -1,0 +1,21 @@
+import type { ForumActivityEvent, NotificationEvent, Visibility } from './payloads';
+
+/**
+ * A bus channel together with the type of what travels on it. Topics are made only here, so
+ * no channel name is ever spelled out elsewhere.
+ */
+export interface Topic<Payload> {
+  readonly channel: string;
+  /** Never set: it only carries the payload type. */
+  readonly payloadType?: Payload;
+}
+
+/** One channel per user, so a process receives only the notifications its own subscribers want. */
+export function notificationTopic(userId: string): Topic<NotificationEvent> {
+  return { channel: `notification:${userId}` };
+}
+
+/** One channel per visibility class, so who may see an event is decided by the channel itself. */
+export function forumActivityTopic(visibility: Visibility): Topic<ForumActivityEvent> {
+  return { channel: `forum-activity:${visibility}` };
+}

@@ -1,0 +1,54 @@
+import { createYoga, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import type { Caller } from '../auth/caller';
+import type { IdentifyCaller } from '../auth/identify-caller';
+import type { Logger } from '../observability/logger';
+import type { GraphQLContext } from './context';
+import { graphQLError } from './errors';
+import { createGraphQLSchema } from './schema';
+import type { ResolverDependencies } from './resolvers/resolver-dependencies';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface YogaOptions {
+  readonly resolverDependencies: ResolverDependencies;
+  readonly identifyCaller: IdentifyCaller;
+  readonly logger: Logger;
+  readonly graphiql: false | { readonly headers?: Record<string, string>; readonly defaultQuery?: string };
+  readonly isReady: () => boolean;
+  readonly plugins: readonly Plugin[];
+}
+
+/** Set by the WebSocket adapter, which identifies the caller once per connection. */
+interface ServerContext {
+  readonly caller?: Caller;
+}
+
+export function createYogaServer(options: YogaOptions) {
+  const log = options.logger.child({ component: 'yoga' });
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: createGraphQLSchema(options.resolverDependencies),
+    graphqlEndpoint: GRAPHQL_PATH,
+    healthCheckEndpoint: '/healthz',
+    landingPage: false,
+    maskedErrors: true,
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(' ')),
+      info: (...args) => log.info(args.map(String).join(' ')),
+      warn: (...args) => log.warn(args.map(String).join(' ')),
+      error: (...args) => log.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
+    },
+    graphiql: options.graphiql && {
+      title: 'MechaMap Realtime',
+      subscriptionsProtocol: 'WS',
+      headers: options.graphiql.headers ? JSON.stringify(options.graphiql.headers, null, 2) : undefined,
+      defaultQuery: options.graphiql.defaultQuery,
+    },
+    context: async ({ request, caller }) => {
+      if (caller) return { caller };
+      const identified = await options.identifyCaller(request.headers.get('authorization'));
+      if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
+      return { caller: identified };
+    },
+    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => options.isReady() }), ...options.plugins],
+  });
+}

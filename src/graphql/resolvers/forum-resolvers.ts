@@ -1,0 +1,59 @@
+import { matchesForumFilter } from '../../events/forum-filter';
+import type { ForumActivityEvent } from '../../events/payloads';
+import { forumActivityTopic } from '../../events/topics';
+import { visibleClasses } from '../../events/visibility';
+import { openEventStream } from '../../pubsub/event-stream';
+import { assertPublisher, audienceOf } from '../authorize';
+import { unlessBusUnavailable } from '../bus-unavailable';
+import type { Resolvers } from '../generated/resolvers-types';
+import { assertInputSize, assertNotBlank } from '../validate-input';
+import type { ResolverDependencies } from './resolver-dependencies';
+
+export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId }: ResolverDependencies): Resolvers {
+  return {
+    Mutation: {
+      async publishForumActivity(_parent, { input }, { caller }) {
+        assertPublisher(caller);
+        assertInputSize(input, maxPayloadBytes);
+        assertNotBlank({ forumId: input.forumId });
+        const event: ForumActivityEvent = {
+          id: nextForumActivityId(),
+          kind: input.kind,
+          forumId: input.forumId,
+          threadId: input.threadId ?? null,
+          postId: input.postId ?? null,
+          actorId: input.actorId ?? null,
+          title: input.title ?? null,
+          excerpt: input.excerpt ?? null,
+          url: input.url ?? null,
+          visibility: input.visibility ?? 'PUBLIC',
+          data: input.data ?? null,
+          occurredAt: new Date().toISOString(),
+        };
+        await unlessBusUnavailable(() => bus.publish(forumActivityTopic(event.visibility), event));
+        metrics.eventPublished('forum_activity');
+        return { id: event.id, publishedAt: event.occurredAt };
+      },
+    },
+    Subscription: {
+      forumActivity: {
+        // Visibility is decided by which channels are subscribed, never by the arguments.
+        async subscribe(_parent, filter, { caller }) {
+          const topics = visibleClasses(audienceOf(caller)).map(forumActivityTopic);
+          const stream = await unlessBusUnavailable(() =>
+            openEventStream(bus, topics, {
+              accept: (event) => matchesForumFilter(event, filter),
+              onEnd: () => metrics.subscriptionEnded('forumActivity'),
+            }),
+          );
+          metrics.subscriptionStarted('forumActivity');
+          return stream;
+        },
+        resolve(event: ForumActivityEvent) {
+          metrics.eventDelivered('forumActivity', Date.parse(event.occurredAt));
+          return event;
+        },
+      },
+    },
+  };
+}

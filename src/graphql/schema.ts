@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { createSchema } from 'graphql-yoga';
+import type { GraphQLContext } from './context';
+import { createForumResolvers } from './resolvers/forum-resolvers';
+import { createNotificationResolvers } from './resolvers/notification-resolvers';
+import type { ResolverDependencies } from './resolvers/resolver-dependencies';
+import { createViewerResolvers } from './resolvers/viewer-resolvers';
+
+/** The SDL files in schema/, the source of truth; this file sits two levels below it in src/ and dist/. */
+const SCHEMA_DIR = join(__dirname, '..', '..', 'schema');
+
+export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.graphql'))
+    .sort()
+    .map((name) => readFileSync(join(dir, name), 'utf8'));
+}
+
+export function createGraphQLSchema(dependencies: ResolverDependencies) {
+  return createSchema<GraphQLContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: [
+      { DateTime: GraphQLDateTime, JSON: GraphQLJSON },
+      createViewerResolvers(),
+      createNotificationResolvers(dependencies),
+      createForumResolvers(dependencies),
+    ],
+  });
+}

@@ -1,0 +1,69 @@
+import { EventEmitter } from 'node:events';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type SubscriptionField = 'notification' | 'forumActivity';
+
+/**
+ * The service's Prometheus metrics, on a registry of its own so that several apps in one
+ * process (as in the tests) never share counters.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const connections = new Gauge({ name: 'realtime_websocket_connections', help: 'Open WebSocket connections', registers: [registry] });
+  const subscriptions = new Gauge({
+    name: 'realtime_active_subscriptions',
+    help: 'Live subscriptions, by field (counted once the bus confirms them)',
+    labelNames: ['field'],
+    registers: [registry],
+  });
+  const published = new Counter({
+    name: 'realtime_events_published_total',
+    help: 'Events accepted for publishing, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const delivered = new Counter({
+    name: 'realtime_events_delivered_total',
+    help: 'Events handed to a subscriber, by field',
+    labelNames: ['field'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'realtime_delivery_latency_seconds',
+    help: 'Time from an event being accepted to it being handed to a subscriber',
+    labelNames: ['field'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  const liveByField = new Map<SubscriptionField, number>();
+  const changes = new EventEmitter();
+  const adjustLive = (field: SubscriptionField, delta: number) => {
+    liveByField.set(field, (liveByField.get(field) ?? 0) + delta);
+    subscriptions.inc({ field }, delta);
+    changes.emit('change');
+  };
+
+  return {
+    registry,
+    connectionOpened: () => connections.inc(),
+    connectionClosed: () => connections.dec(),
+    subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
+    subscriptionEnded: (field: SubscriptionField) => adjustLive(field, -1),
+    eventPublished: (kind: 'notification' | 'forum_activity') => published.inc({ kind }),
+    eventDelivered(field: SubscriptionField, publishedAtMs: number) {
+      delivered.inc({ field });
+      latency.observe({ field }, Math.max(0, Date.now() - publishedAtMs) / 1000);
+    },
+    liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
+    /** Calls `listener` whenever a subscription becomes live or ends; returns the undo. */
+    onSubscriptionsChanged(listener: () => void): () => void {
+      changes.on('change', listener);
+      return () => changes.off('change', listener);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
