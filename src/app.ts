@@ -14,10 +14,10 @@ import { createHttpServer } from './transport/http-server';
 
 /** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
 export const RESTART_CLOSE_CODE = 1012;
-const BUS_CONNECT_TIMEOUT_MS = 5000;
-
 export interface AppOptions {
   readonly logger: Logger;
+  /** How long `start` waits for the event bus before serving anyway (not ready). */
+  readonly busConnectTimeoutMs?: number;
   /** Headers GraphiQL opens with, e.g. a development token. */
   readonly graphiqlHeaders?: Record<string, string>;
 }
@@ -28,7 +28,7 @@ export interface StartedApp {
 }
 
 /** The composition root: builds everything from the config, with no side effect until `start`. */
-export function createApp(config: Config, { logger, graphiqlHeaders }: AppOptions) {
+export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000 }: AppOptions) {
   const metrics = createMetrics();
   const bus = createEventBus(config.bus, logger);
   const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
@@ -60,7 +60,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders }: AppOption
   });
 
   async function start(): Promise<StartedApp> {
-    await bus.whenConnected(BUS_CONNECT_TIMEOUT_MS).catch((error: Error) => {
+    await bus.whenConnected(busConnectTimeoutMs).catch((error: Error) => {
       logger.warn({ err: error.message }, 'starting while the event bus is not connected; /readyz answers 503 until it is');
     });
     await new Promise<void>((resolve, reject) => {

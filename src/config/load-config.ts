@@ -97,7 +97,7 @@ export function loadConfig(env: Environment): Config {
     production,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
-    bus: url === undefined ? { kind: 'memory' as const } : { kind: 'redis' as const, url },
+    bus: url === undefined ? { kind: 'memory' as const } : { kind: 'redis' as const, url, keyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:' },
     jwt: Object.freeze({ secret: jwtSecret, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') }),
     publisherTokens: Object.freeze(publisherTokens),
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : undefined,

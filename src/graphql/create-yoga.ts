@@ -4,6 +4,7 @@ import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Logger } from '../observability/logger';
 import type { GraphQLContext } from './context';
 import { graphQLError } from './errors';
+import { useBadUserInputCode } from './use-bad-user-input-code';
 import { createGraphQLSchema } from './schema';
 import type { ResolverDependencies } from './resolvers/resolver-dependencies';
 
@@ -49,6 +50,6 @@ export function createYogaServer(options: YogaOptions) {
       if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
       return { caller: identified };
     },
-    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => options.isReady() }), ...options.plugins],
+    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => options.isReady() }), useBadUserInputCode(), ...options.plugins],
   });
 }

@@ -39,9 +39,11 @@ export function createMetrics() {
   });
 
   const liveByField = new Map<SubscriptionField, number>();
+  const startedByField = new Map<SubscriptionField, number>();
   const changes = new EventEmitter();
   const adjustLive = (field: SubscriptionField, delta: number) => {
     liveByField.set(field, (liveByField.get(field) ?? 0) + delta);
+    if (delta > 0) startedByField.set(field, (startedByField.get(field) ?? 0) + delta);
     subscriptions.inc({ field }, delta);
     changes.emit('change');
   };
@@ -58,6 +60,8 @@ export function createMetrics() {
       latency.observe({ field }, Math.max(0, Date.now() - publishedAtMs) / 1000);
     },
     liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
+    /** How many subscriptions of `field` have ever become live: it only grows. */
+    startedSubscriptions: (field: SubscriptionField) => startedByField.get(field) ?? 0,
     /** Calls `listener` whenever a subscription becomes live or ends; returns the undo. */
     onSubscriptionsChanged(listener: () => void): () => void {
       changes.on('change', listener);

@@ -6,6 +6,8 @@ import { BusUnavailableError, type EventBus, type Unsubscribe } from './event-bu
 
 export interface RedisEventBusOptions {
   readonly url: string;
+  /** Put before every channel name, so that several deployments can share one Redis. */
+  readonly keyPrefix: string;
   readonly logger: Logger;
 }
 
@@ -20,7 +22,7 @@ const UNPARSABLE = Symbol('unparsable bus message');
  * after a reconnect), the other only publishes and fails fast while disconnected instead of
  * queueing, so a publish never reports success for an event Redis has not taken.
  */
-export function createRedisEventBus({ url, logger }: RedisEventBusOptions): EventBus {
+export function createRedisEventBus({ url, keyPrefix, logger }: RedisEventBusOptions): EventBus {
   const log = logger.child({ component: 'redis-event-bus' });
   const common: RedisOptions = { retryStrategy, lazyConnect: false };
   const publisher = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'mechamap-realtime:pub' });
@@ -52,7 +54,7 @@ export function createRedisEventBus({ url, logger }: RedisEventBusOptions): Even
     async publish<Payload>(topic: Topic<Payload>, payload: Payload): Promise<void> {
       if (!isConnected()) throw new BusUnavailableError('redis is not connected');
       try {
-        await pubsub.publish(topic.channel, payload);
+        await pubsub.publish(keyPrefix + topic.channel, payload);
       } catch (error) {
         throw new BusUnavailableError((error as Error).message);
       }
@@ -60,7 +62,7 @@ export function createRedisEventBus({ url, logger }: RedisEventBusOptions): Even
 
     async subscribe<Payload>(topic: Topic<Payload>, onEvent: (payload: Payload) => void): Promise<Unsubscribe> {
       if (!isConnected()) throw new BusUnavailableError('redis is not connected');
-      const id = await pubsub.subscribe<Payload | typeof UNPARSABLE>(topic.channel, (message) => {
+      const id = await pubsub.subscribe<Payload | typeof UNPARSABLE>(keyPrefix + topic.channel, (message) => {
         if (message !== UNPARSABLE) onEvent(message);
       });
       return async () => pubsub.unsubscribe(id);
