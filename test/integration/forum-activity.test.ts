@@ -1,0 +1,130 @@
+import { errorCodes, postGraphQL } from '../utils/http';
+import { FORUM_ACTIVITY_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITY } from '../utils/operations';
+import { BUSES } from '../utils/redis';
+import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
+import { userToken } from '../utils/tokens';
+import { connectClient, type TestSubscription } from '../utils/ws-client';
+
+interface ActivityData {
+  forumActivity: Record<string, unknown> & { title: string };
+}
+
+describe.each(BUSES)('forum activity on the $name bus', (bus) => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await startTestApp(bus.env());
+  });
+
+  const publish = (input: Record<string, unknown>, token?: string) =>
+    postGraphQL<{ publishForumActivity: { id: string; publishedAt: string } }>(server.url, PUBLISH_FORUM_ACTIVITY, { input }, token);
+
+  /** Subscribes each viewer and resolves once all their subscriptions are live. */
+  async function subscribeAll(viewers: Array<{ token?: string; variables?: Record<string, unknown> }>) {
+    const live = server.expectSubscriptions('forumActivity', viewers.length);
+    const subscriptions = viewers.map(({ token, variables }) =>
+      connectClient(server.wsUrl, token && `Bearer ${token}`).subscribe<ActivityData>(FORUM_ACTIVITY_SUBSCRIPTION, variables),
+    );
+    await live();
+    return subscriptions;
+  }
+
+  /** Takes results until the marker arrives: everything before it is what the viewer saw. */
+  async function titlesUntilMarker(subscription: TestSubscription<ActivityData>): Promise<string[]> {
+    const titles: string[] = [];
+    for (;;) {
+      const { title } = (await subscription.next()).data!.forumActivity;
+      if (title === 'marker') return titles;
+      titles.push(title);
+    }
+  }
+
+  it('delivers every field of an event', async () => {
+    const [subscription] = await subscribeAll([{}]);
+    const input = {
+      kind: 'POST_CREATED',
+      forumId: 'f1',
+      threadId: 't1',
+      postId: 'p1',
+      actorId: 'u1',
+      title: 'Bearing loads',
+      excerpt: 'How do I size…',
+      url: '/threads/t1#p1',
+      data: { tags: ['bearings'] },
+    };
+    const published = await publish(input, PUBLISHER_TOKEN);
+    expect((await subscription!.next()).data!.forumActivity).toEqual({
+      ...input,
+      id: published.data!.publishForumActivity.id,
+      visibility: 'PUBLIC',
+      occurredAt: published.data!.publishForumActivity.publishedAt,
+    });
+  });
+
+  it('shows each event only to those its visibility allows, whatever they ask for', async () => {
+    const [anonymous, member, moderator, admin] = await subscribeAll([
+      {},
+      { token: await userToken(1) },
+      { token: await userToken(2, { roles: ['moderator'] }) },
+      { token: await userToken(3, { roles: ['admin', 'editor'] }) },
+    ]);
+    for (const visibility of ['PUBLIC', 'MEMBERS', 'STAFF']) {
+      await publish({ kind: 'THREAD_CREATED', forumId: 'f1', title: visibility, visibility }, PUBLISHER_TOKEN);
+    }
+    await publish({ kind: 'THREAD_CREATED', forumId: 'f1', title: 'marker' }, PUBLISHER_TOKEN);
+    expect(await titlesUntilMarker(anonymous!)).toEqual(['PUBLIC']);
+    expect(await titlesUntilMarker(member!)).toEqual(['PUBLIC', 'MEMBERS']);
+    expect(await titlesUntilMarker(moderator!)).toEqual(['PUBLIC', 'MEMBERS', 'STAFF']);
+    expect(await titlesUntilMarker(admin!)).toEqual(['PUBLIC', 'MEMBERS', 'STAFF']);
+  });
+
+  it('narrows by forumId, threadId and kinds, all of them together', async () => {
+    const member = await userToken(4);
+    const [byForum, byThread, byKinds, byAll] = await subscribeAll([
+      { token: member, variables: { forumId: 'f2' } },
+      { token: member, variables: { threadId: 't9' } },
+      { token: member, variables: { kinds: ['POST_DELETED', 'REACTION_ADDED'] } },
+      { token: member, variables: { forumId: 'f2', threadId: 't9', kinds: ['REACTION_ADDED'] } },
+    ]);
+    const events = [
+      { kind: 'THREAD_CREATED', forumId: 'f2', title: 'f2 thread' },
+      { kind: 'POST_CREATED', forumId: 'f3', threadId: 't9', title: 'f3 t9 post' },
+      { kind: 'REACTION_ADDED', forumId: 'f2', threadId: 't9', title: 'f2 t9 reaction' },
+      { kind: 'POST_DELETED', forumId: 'f3', threadId: 't1', title: 'f3 t1 deleted' },
+      { kind: 'REACTION_ADDED', forumId: 'f2', threadId: 't9', title: 'f2 t9 members reaction', visibility: 'MEMBERS' },
+      { kind: 'REACTION_ADDED', forumId: 'f2', threadId: 't9', title: 'f2 t9 staff reaction', visibility: 'STAFF' },
+    ];
+    for (const event of events) await publish(event, PUBLISHER_TOKEN);
+    await publish({ kind: 'THREAD_CREATED', forumId: 'f2', threadId: 't9', title: 'marker' }, PUBLISHER_TOKEN);
+    await publish({ kind: 'REACTION_ADDED', forumId: 'f2', threadId: 't9', title: 'marker' }, PUBLISHER_TOKEN);
+    await publish({ kind: 'POST_DELETED', forumId: 'f2', threadId: 't9', title: 'marker' }, PUBLISHER_TOKEN);
+    expect(await titlesUntilMarker(byForum!)).toEqual(['f2 thread', 'f2 t9 reaction', 'f2 t9 members reaction']);
+    expect(await titlesUntilMarker(byThread!)).toEqual(['f3 t9 post', 'f2 t9 reaction', 'f2 t9 members reaction']);
+    expect(await titlesUntilMarker(byKinds!)).toEqual(['f2 t9 reaction', 'f3 t1 deleted', 'f2 t9 members reaction']);
+    expect(await titlesUntilMarker(byAll!)).toEqual(['f2 t9 reaction', 'f2 t9 members reaction']);
+  });
+
+  it('keeps publish order for a subscriber across visibility classes', async () => {
+    const [staff] = await subscribeAll([{ token: await userToken(5, { roles: ['admin'] }) }]);
+    const visibilities = ['PUBLIC', 'MEMBERS', 'STAFF'];
+    const titles = Array.from({ length: 60 }, (_, index) => `${index}`);
+    for (const [index, title] of titles.entries()) {
+      await publish({ kind: 'POST_CREATED', forumId: 'f5', title, visibility: visibilities[index % 3] }, PUBLISHER_TOKEN);
+    }
+    await publish({ kind: 'POST_CREATED', forumId: 'f5', title: 'marker' }, PUBLISHER_TOKEN);
+    expect(await titlesUntilMarker(staff!)).toEqual(titles);
+  });
+
+  it('refuses publishes from anyone but the publisher and bad input, publishing nothing', async () => {
+    const [watcher] = await subscribeAll([{ token: await userToken(6, { roles: ['admin'] }) }]);
+    const input = { kind: 'THREAD_CREATED', forumId: 'f6', title: 'refused' };
+    expect(errorCodes(await publish(input))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await publish(input, await userToken(6, { roles: ['admin'] })))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await publish(input, 'garbage'))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await publish({ ...input, kind: 'THREAD_EXPLODED' }, PUBLISHER_TOKEN))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await publish({ ...input, forumId: ' ' }, PUBLISHER_TOKEN))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await publish({ ...input, visibility: 'SECRET' }, PUBLISHER_TOKEN))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await publish({ ...input, excerpt: 'x'.repeat(66_000) }, PUBLISHER_TOKEN))).toEqual(['BAD_USER_INPUT']);
+    await publish({ kind: 'THREAD_CREATED', forumId: 'f6', title: 'marker' }, PUBLISHER_TOKEN);
+    expect(await titlesUntilMarker(watcher!)).toEqual([]);
+  });
+});
