@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly origin: string;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  /** Resolves once stdout contains `text`. */
+  waitForStdout(text: string): Promise<void>;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Runs `src/main.ts` as `npm start` would, in a process of its own. */
+export function runService(env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...env }, stdio: 'pipe' });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code]) => {
+    children.delete(child);
+    return code as number | null;
+  });
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** Starts the service on a free port and resolves once it listens. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const { child, output, exited } = runService({ PORT: String(port), ...env });
+  const waitForStdout = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const onData = () => {
+        if (!output().stdout.includes(text)) return;
+        child.stdout!.off('data', onData);
+        resolve();
+      };
+      child.stdout!.on('data', onData);
+      exited.then((code) => reject(new Error(`the service exited with ${code}: ${output().stderr}`)));
+      onData();
+    });
+  await waitForStdout('"msg":"listening"');
+  const origin = `http://127.0.0.1:${port}`;
+  return { child, url: `${origin}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql`, origin, stdout: () => output().stdout, waitForStdout, exited };
+}
+
+/**
+ * Resolves once the service's /metrics shows `count` live subscriptions of `field`. Another
+ * process offers no event to wait on, so this asks it, a few milliseconds apart.
+ */
+export async function waitForLiveSubscriptions(origin: string, field: string, count: number): Promise<void> {
+  const line = `realtime_active_subscriptions{field="${field}"} ${count}`;
+  for (;;) {
+    const text = await (await fetch(`${origin}/metrics`)).text();
+    if (text.split('\n').includes(line)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
