@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -34,7 +33,8 @@ afterAll(() => {
 
 /** Runs `src/main.ts` as `npm start` would, in a process of its own. */
 export function runService(env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
-  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...env }, stdio: 'pipe' });
+  // One process (tsx as a loader, not its CLI, which would fork a second one that a kill misses).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...env }, stdio: 'pipe' });
   children.add(child);
   let stdout = '';
   let stderr = '';

@@ -1,0 +1,63 @@
+import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../../src/config/config';
+import { ConfigError, loadConfig } from '../../src/config/load-config';
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all: development secrets, in-memory bus, GraphiQL on', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '0.0.0.0',
+      bus: { kind: 'memory' },
+      graphiql: true,
+      maxPayloadBytes: 65536,
+      replay: { maxPerUser: 100, maxAgeSeconds: 86400 },
+      usesDevelopmentSecrets: true,
+      publisherTokens: [DEVELOPMENT_PUBLISHER_TOKEN],
+    });
+    expect(config.jwt.secret).toBe(DEVELOPMENT_JWT_SECRET);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'rediss://cache:6380',
+      JWT_SECRET: 's3cret',
+      JWT_ISSUER: 'https://mechamap.test',
+      JWT_AUDIENCE: 'realtime',
+      PUBLISHER_TOKENS: ' new-token , old-token ,',
+      MAX_PAYLOAD_BYTES: '1024',
+      REPLAY_MAX_PER_USER: '10',
+      REPLAY_MAX_AGE_SECONDS: '60',
+    });
+    expect(config).toMatchObject({
+      production: true,
+      port: 8080,
+      host: '127.0.0.1',
+      bus: { kind: 'redis', url: 'rediss://cache:6380', keyPrefix: 'mechamap-realtime:' },
+      jwt: { secret: 's3cret', issuer: 'https://mechamap.test', audience: 'realtime' },
+      publisherTokens: ['new-token', 'old-token'],
+      graphiql: false,
+      maxPayloadBytes: 1024,
+      replay: { maxPerUser: 10, maxAgeSeconds: 60 },
+      usesDevelopmentSecrets: false,
+    });
+  });
+
+  it.each([
+    [{ PORT: '-1' }, 'PORT'],
+    [{ PORT: '4000.5' }, 'PORT'],
+    [{ MAX_PAYLOAD_BYTES: 'lots' }, 'MAX_PAYLOAD_BYTES'],
+    [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ TLS_CERT_FILE: __filename }, 'TLS_KEY_FILE'],
+    [{ PUBLISHER_TOKENS: ' , ' }, 'PUBLISHER_TOKENS'],
+    [{ NODE_ENV: 'production', PUBLISHER_TOKENS: `x,${DEVELOPMENT_PUBLISHER_TOKEN}`, JWT_SECRET: 'y' }, 'PUBLISHER_TOKENS'],
+  ])('names the variable at fault: %j', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable} `));
+  });
+});
