@@ -1,14 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createCallerIdentifier } from './auth/identify-caller';
 import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
-import { createSequentialIds, randomId } from './graphql/event-ids';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
-import { createEventBus } from './pubsub/create-event-bus';
+import { createDelivery } from './history/create-delivery';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
 
@@ -30,7 +30,7 @@ export interface StartedApp {
 /** The composition root: builds everything from the config, with no side effect until `start`. */
 export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000 }: AppOptions) {
   const metrics = createMetrics();
-  const bus = createEventBus(config.bus, logger);
+  const { bus, history } = createDelivery(config.bus, config.replay, logger);
   const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
 
   const yoga = createYogaServer({
@@ -38,8 +38,8 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       bus,
       metrics,
       maxPayloadBytes: config.maxPayloadBytes,
-      nextNotificationId: createSequentialIds(),
-      nextForumActivityId: randomId,
+      history,
+      nextForumActivityId: randomUUID,
     },
     identifyCaller,
     logger,

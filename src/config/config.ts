@@ -1,4 +1,4 @@
-import type { EventBusConfig } from '../pubsub/create-event-bus';
+import type { EventBusConfig } from '../history/create-delivery';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

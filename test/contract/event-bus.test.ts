@@ -1,13 +1,12 @@
 import Redis from 'ioredis';
-import pino from 'pino';
-import { notificationTopic, forumActivityTopic } from '../../src/events/topics';
+import { forumActivityTopic, notificationTopic } from '../../src/events/topics';
 import type { NotificationEvent } from '../../src/events/payloads';
-import { createEventBus } from '../../src/pubsub/create-event-bus';
+import { createDelivery } from '../../src/history/create-delivery';
 import type { EventBus } from '../../src/pubsub/event-bus';
 import { openEventStream } from '../../src/pubsub/event-stream';
+import { DELIVERIES, silentLogger } from '../utils/deliveries';
 import { isolatedPrefix, REDIS_URL } from '../utils/redis';
 
-const logger = pino({ level: 'silent' });
 const notification = (userId: string, title: string): NotificationEvent => ({
   id: title,
   userId,
@@ -19,33 +18,27 @@ const notification = (userId: string, title: string): NotificationEvent => ({
   createdAt: new Date().toISOString(),
 });
 
-describe.each([
-  { name: 'memory', make: () => createEventBus({ kind: 'memory' }, logger) },
-  { name: 'redis', make: () => createEventBus({ kind: 'redis', url: REDIS_URL, keyPrefix: isolatedPrefix() }, logger) },
-])('the $name event bus', ({ make }) => {
+describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
   let bus: EventBus;
   beforeEach(async () => {
-    bus = make();
+    bus = make().bus;
     await bus.whenConnected(5000);
   });
   afterEach(() => bus.close());
 
   it('delivers an event published right after subscribe resolves, unchanged', async () => {
-    const received: NotificationEvent[] = [];
-    const delivered = new Promise<void>((resolve) =>
-      bus.subscribe(notificationTopic('1'), (event) => {
-        received.push(event);
-        resolve();
-      }).then(() => bus.publish(notificationTopic('1'), notification('1', 'first'))),
-    );
-    await delivered;
-    expect(received).toEqual([notification('1', 'first')].map((event) => ({ ...event, createdAt: received[0]!.createdAt })));
+    const sent = notification('1', 'first');
+    const delivered = new Promise<NotificationEvent>((resolve) => {
+      bus.subscribe(notificationTopic('1'), resolve).then(() => bus.publish(notificationTopic('1'), sent));
+    });
+    expect(await delivered).toEqual(sent);
   });
 
   it('keeps publish order and delivers nothing of other topics or after unsubscribing', async () => {
     const stream = await openEventStream(bus, [notificationTopic('2')]);
     for (let index = 0; index < 50; index += 1) {
-      await bus.publish(notificationTopic(index % 5 === 0 ? '3' : '2'), notification(index % 5 === 0 ? '3' : '2', `${index}`));
+      const userId = index % 5 === 0 ? '3' : '2';
+      await bus.publish(notificationTopic(userId), notification(userId, `${index}`));
     }
     const titles: string[] = [];
     for (let index = 0; index < 40; index += 1) titles.push((await stream.next()).value.title);
@@ -74,7 +67,7 @@ describe.each([
 describe('the redis event bus, facing a foreign message', () => {
   it('drops what it cannot parse and goes on delivering', async () => {
     const keyPrefix = isolatedPrefix();
-    const bus = createEventBus({ kind: 'redis', url: REDIS_URL, keyPrefix }, logger);
+    const { bus } = createDelivery({ kind: 'redis', url: REDIS_URL, keyPrefix }, { maxPerUser: 1, maxAgeSeconds: 60 }, silentLogger);
     const stranger = new Redis(REDIS_URL);
     try {
       await bus.whenConnected(5000);

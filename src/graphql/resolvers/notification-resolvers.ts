@@ -1,21 +1,22 @@
 import type { NotificationEvent } from '../../events/payloads';
-import { notificationTopic } from '../../events/topics';
-import { openEventStream } from '../../pubsub/event-stream';
+import type { NotificationDraft } from '../../history/notification-history';
+import { openNotificationStream } from '../../history/replay-then-live';
+import { isStreamPosition } from '../../history/stream-position';
 import { assertIsUser, assertPublisher } from '../authorize';
 import { unlessBusUnavailable } from '../bus-unavailable';
+import { graphQLError } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
 
-export function createNotificationResolvers({ bus, metrics, maxPayloadBytes, nextNotificationId }: ResolverDependencies): Resolvers {
+export function createNotificationResolvers({ bus, history, metrics, maxPayloadBytes }: ResolverDependencies): Resolvers {
   return {
     Mutation: {
       async publishNotification(_parent, { input }, { caller }) {
         assertPublisher(caller);
         assertInputSize(input, maxPayloadBytes);
         assertNotBlank({ userId: input.userId, type: input.type, title: input.title });
-        const event: NotificationEvent = {
-          id: nextNotificationId(),
+        const draft: NotificationDraft = {
           userId: input.userId,
           type: input.type,
           title: input.title,
@@ -24,17 +25,20 @@ export function createNotificationResolvers({ bus, metrics, maxPayloadBytes, nex
           data: input.data ?? null,
           createdAt: new Date().toISOString(),
         };
-        await unlessBusUnavailable(() => bus.publish(notificationTopic(event.userId), event));
+        const event = await unlessBusUnavailable(() => history.publish(draft));
         metrics.eventPublished('notification');
         return { id: event.id, publishedAt: event.createdAt };
       },
     },
     Subscription: {
       notification: {
-        async subscribe(_parent, { userId }, { caller }) {
+        async subscribe(_parent, { userId, after }, { caller }) {
           assertIsUser(caller, userId);
+          if (after != null && !isStreamPosition(after)) {
+            throw graphQLError('BAD_USER_INPUT', 'The argument "after" must be the id of a notification.');
+          }
           const stream = await unlessBusUnavailable(() =>
-            openEventStream(bus, [notificationTopic(userId)], { onEnd: () => metrics.subscriptionEnded('notification') }),
+            openNotificationStream(bus, history, userId, after ?? null, () => metrics.subscriptionEnded('notification')),
           );
           metrics.subscriptionStarted('notification');
           return stream;

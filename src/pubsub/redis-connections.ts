@@ -1,0 +1,74 @@
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { BusUnavailableError } from './event-bus';
+
+/** Reconnect quickly and forever: an outage must end as soon as Redis is back. */
+const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
+
+/**
+ * The two Redis connections a process needs. A connection in subscriber mode can do nothing
+ * but subscribe, so there are two: `subscriber` resubscribes by itself after a reconnect;
+ * `commands` (publishing, retention, replay) fails fast while disconnected instead of
+ * queueing, so nothing is ever reported as done that Redis has not taken.
+ */
+export interface RedisConnections {
+  readonly commands: Redis;
+  readonly subscriber: Redis;
+  isConnected(): boolean;
+  /** Resolves once both are connected, or rejects after `timeoutMs`. */
+  whenConnected(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRedisConnections(url: string, logger: Logger): RedisConnections {
+  const log = logger.child({ component: 'redis' });
+  const commands = new Redis(url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'mechamap-realtime:commands' });
+  const subscriber = new Redis(url, { retryStrategy, autoResubscribe: true, maxRetriesPerRequest: null, connectionName: 'mechamap-realtime:subscriber' });
+  const clients = [commands, subscriber];
+
+  for (const [role, client] of [['commands', commands], ['subscriber', subscriber]] as const) {
+    // Without an error listener ioredis reports every failed reconnect as an unhandled error.
+    client.on('error', (error: Error) => log.warn({ role, err: error.message }, 'redis connection error'));
+    client.on('ready', () => log.info({ role }, 'redis connection ready'));
+  }
+
+  const isConnected = () => clients.every((client) => client.status === 'ready');
+
+  return {
+    commands,
+    subscriber,
+    isConnected,
+    whenConnected(timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!isConnected()) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new BusUnavailableError(`redis not connected after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          for (const client of clients) client.off('ready', check);
+        };
+        for (const client of clients) client.on('ready', check);
+        check();
+      });
+    },
+    async close() {
+      for (const client of clients) client.disconnect();
+    },
+  };
+}
+
+/** Runs a command, turning any failure to reach Redis into a `BusUnavailableError`. */
+export async function redisCommand<Result>(connections: RedisConnections, run: () => Promise<Result>): Promise<Result> {
+  if (!connections.isConnected()) throw new BusUnavailableError('redis is not connected');
+  try {
+    return await run();
+  } catch (error) {
+    throw new BusUnavailableError((error as Error).message);
+  }
+}

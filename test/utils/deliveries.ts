@@ -1,0 +1,13 @@
+import pino from 'pino';
+import { createDelivery } from '../../src/history/create-delivery';
+import type { RetentionLimits } from '../../src/history/notification-history';
+import { isolatedPrefix, REDIS_URL } from './redis';
+
+export const silentLogger = pino({ level: 'silent' });
+const LIMITS: RetentionLimits = { maxPerUser: 100, maxAgeSeconds: 3600 };
+
+/** Bus and history in memory and on Redis: the contract suites loop over both. */
+export const DELIVERIES = [
+  { name: 'memory', make: (limits = LIMITS) => createDelivery({ kind: 'memory' }, limits, silentLogger) },
+  { name: 'redis', make: (limits = LIMITS) => createDelivery({ kind: 'redis', url: REDIS_URL, keyPrefix: isolatedPrefix() }, limits, silentLogger) },
+];
