@@ -1,0 +1,333 @@
+/**
+ * The benchmark of issue 4: one service process (started here, or given by URL), N graphql-ws
+ * connections from separate client processes, and the figures the issue names — RSS per
+ * connection, broadcast time-to-last and CPU per delivery, notification latency at a rate,
+ * publish throughput, lost events, event-loop delay. `runBenchmark` is the programmatic entry
+ * (the smoke test calls it); run.ts is the command line.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../src/config/config';
+import { startClientWorker, type ClientWorker } from './client-pool';
+import { DEFAULT_OPTIONS, type BenchmarkOptions } from './options';
+import { describeMachine, readCpuMs, readRssKiB } from './proc';
+import type { BroadcastReply, ConnectReply, EventTag, LoopDelayReply, NotificationsReply, WorkerProblems } from './protocol';
+import { createPublisher, type Publisher } from './publisher';
+import { liveSubscriptions, scrapeMetrics, serverLoopDelay, waitForLive } from './server-metrics';
+import { startServer, targetServer, type ServerUnderTest } from './server-process';
+import { median, percentile, round, wallClockMs } from './stats';
+import type { BenchmarkReport, LoopDelay, PhaseLoopDelay } from './report';
+
+const WARMUP_CONNECTIONS = 20;
+const FORUM_ID = 'bench-forum';
+
+interface Client {
+  readonly worker: ClientWorker;
+  readonly userIds: readonly string[];
+}
+
+/** Splits `n` users over `count` clients as evenly as possible. */
+function assignUsers(n: number, count: number, tag: string): string[][] {
+  return Array.from({ length: count }, (_, w) => {
+    const size = Math.floor(n / count) + (w < n % count ? 1 : 0);
+    const first = w * Math.floor(n / count) + Math.min(w, n % count);
+    return Array.from({ length: size }, (_, i) => `${tag}-${first + i}`);
+  });
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+
+export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): Promise<BenchmarkReport> {
+  const options: BenchmarkOptions = { ...DEFAULT_OPTIONS, ...overrides };
+  const log = options.verbose ? (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}\n`) : () => undefined;
+  const problems: string[] = [];
+  const startedAt = new Date();
+
+  log(options.url ? `targeting ${options.url}` : `starting the service (${options.server}, ${options.redisUrl === 'memory' ? 'in-memory bus' : options.redisUrl})`);
+  const server: ServerUnderTest = options.url ? targetServer(options.url, options.pid) : await startServer({ mode: options.server, redisUrl: options.redisUrl });
+  const pid = server.pid;
+  const rss = () => (pid === undefined ? Number.NaN : readRssKiB(pid));
+  const cpuMs = () => (pid === undefined ? Number.NaN : readCpuMs(pid));
+  const workers: ClientWorker[] = [];
+  let publisher: Publisher | undefined;
+
+  try {
+    const tag = `b${randomBytes(4).toString('hex')}`;
+    for (let w = 0; w < options.clients; w++) workers.push(await startClientWorker(w));
+    const userSets = assignUsers(options.n, options.clients, tag);
+    const clients: Client[] = workers.map((worker, w) => ({ worker, userIds: userSets[w] as string[] }));
+    const everyUser = clients.flatMap((client, w) => client.userIds.map((userId) => ({ userId, w })));
+    publisher = createPublisher(server.url, options.publisherToken ?? DEVELOPMENT_PUBLISHER_TOKEN, Math.max(options.concurrency, 16));
+    const jwtSecret = options.jwtSecret ?? DEVELOPMENT_JWT_SECRET;
+    // Each client process gets a source address of its own on loopback, and so a port range of its own.
+    const localAddress = (w: number) => (new URL(server.url).hostname === '127.0.0.1' ? `127.0.0.${10 + w}` : undefined);
+    const allClients = <T>(ask: (client: Client, w: number) => Promise<T>) => Promise.all(clients.map(ask));
+    const phaseLoopDelay = async (run: () => Promise<void>): Promise<PhaseLoopDelay> => {
+      await scrapeMetrics(server.origin); // a scrape resets prom-client's loop-delay histogram
+      await allClients(({ worker }) => worker.ask({ type: 'resetLoopDelay' }));
+      await run();
+      const serverDelay = serverLoopDelay(await scrapeMetrics(server.origin));
+      const clientDelays = await allClients(({ worker }) => worker.ask<LoopDelayReply>({ type: 'loopDelay' }));
+      return {
+        server: { maxMs: round(serverDelay.maxMs ?? Number.NaN), p99Ms: round(serverDelay.p99Ms ?? Number.NaN) },
+        clients: { maxMs: round(Math.max(...clientDelays.map((d) => d.maxMs))), p99Ms: round(Math.max(...clientDelays.map((d) => d.p99Ms))) },
+      };
+    };
+    const before = await scrapeMetrics(server.origin);
+    const baseNotification = liveSubscriptions(before, 'notification');
+    const baseForum = liveSubscriptions(before, 'forumActivity');
+    let lost = 0;
+
+    // Warm-up: a few connections go through every path once (handshake, both subscriptions, a
+    // notification, a broadcast) and leave, so the memory baseline holds the code's one-time costs.
+    log(`warm-up with ${Math.min(WARMUP_CONNECTIONS, options.n)} connections`);
+    {
+      const first = clients[0] as Client;
+      const warmUsers = Array.from({ length: Math.min(WARMUP_CONNECTIONS, options.n) }, (_, i) => `${tag}-warm-${i}`);
+      const reply = await first.worker.ask<ConnectReply>({ type: 'connect', group: 'warmup', wsUrl: server.wsUrl, userIds: warmUsers, jwtSecret, localAddress: localAddress(0) });
+      if (reply.subscribed !== warmUsers.length) throw new Error(`warm-up: only ${reply.subscribed} of ${warmUsers.length} connections subscribed: ${reply.failures.join('; ')}`);
+      await first.worker.ask({ type: 'subscribeForum', group: 'warmup', forumId: FORUM_ID });
+      await waitForLive(server.origin, 'notification', (live) => live >= baseNotification + warmUsers.length, 30_000);
+      await waitForLive(server.origin, 'forumActivity', (live) => live >= baseForum + warmUsers.length, 30_000);
+      const errors = await Promise.all([...warmUsers.map((userId, seq) => publisher!.notify(userId, { tag: 'warmup', seq })), publisher.broadcast(FORUM_ID, { tag: 'warmup', seq: -1 })]);
+      for (const error of errors) if (error) problems.push(`warm-up publish: ${error}`);
+      const notified = await first.worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'warmup', count: warmUsers.length, timeoutMs: 10_000 });
+      const broadcast = await first.worker.ask<BroadcastReply>({ type: 'awaitBroadcast', seq: -1, count: warmUsers.length, timeoutMs: 10_000 });
+      lost += warmUsers.length - notified.received + (warmUsers.length - broadcast.received);
+      await first.worker.ask({ type: 'disconnect', group: 'warmup' });
+      await waitForLive(server.origin, 'notification', (live) => live <= baseNotification, 30_000);
+      await waitForLive(server.origin, 'forumActivity', (live) => live <= baseForum, 30_000);
+    }
+
+    // Connections: every user opens a socket and subscribes to its notifications.
+    const liveTimeoutMs = 60_000 + options.n * 10;
+    const rssBefore = rss();
+    const heapBefore = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
+    log(`opening ${options.n} connections from ${options.clients} client processes`);
+    let connectReplies: ConnectReply[] = [];
+    let liveNotification = 0;
+    let connectMs = 0;
+    const connectLoop = await phaseLoopDelay(async () => {
+      const start = performance.now();
+      connectReplies = await allClients(({ worker, userIds }, w) =>
+        worker.ask<ConnectReply>({ type: 'connect', group: 'main', wsUrl: server.wsUrl, userIds, jwtSecret, localAddress: localAddress(w) }),
+      );
+      const subscribed = sum(connectReplies.map((reply) => reply.subscribed));
+      liveNotification = (await waitForLive(server.origin, 'notification', (live) => live >= baseNotification + subscribed, liveTimeoutMs)) - baseNotification;
+      connectMs = performance.now() - start;
+    });
+    const subscribedSockets = sum(connectReplies.map((reply) => reply.subscribed));
+    for (const reply of connectReplies) for (const failure of reply.failures) problems.push(`connect: ${failure}`);
+    if (subscribedSockets < options.n) problems.push(`only ${subscribedSockets} of ${options.n} connections were acknowledged`);
+    if (liveNotification < subscribedSockets) problems.push(`only ${liveNotification} of ${subscribedSockets} notification subscriptions became live`);
+    const rssNotification = rss();
+    const heapNotification = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
+    log(`${liveNotification} notification subscriptions live in ${Math.round(connectMs)} ms; RSS ${rssBefore} → ${rssNotification} KiB`);
+
+    let liveForum = 0;
+    let rssForum = Number.NaN;
+    let heapForum = Number.NaN;
+    if (options.forum) {
+      await allClients(({ worker }) => worker.ask({ type: 'subscribeForum', group: 'main', forumId: FORUM_ID }));
+      liveForum = (await waitForLive(server.origin, 'forumActivity', (live) => live >= baseForum + subscribedSockets, liveTimeoutMs)) - baseForum;
+      if (liveForum < subscribedSockets) problems.push(`only ${liveForum} of ${subscribedSockets} forumActivity subscriptions became live`);
+      rssForum = rss();
+      heapForum = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
+      log(`${liveForum} forumActivity subscriptions live; RSS → ${rssForum} KiB`);
+    }
+    const perConnection = (after: number, base: number, unit: number) => round((after - base) / unit / Math.max(1, liveNotification), 2);
+    const report: BenchmarkReport = {
+      meta: {
+        date: startedAt.toISOString(),
+        node: process.version,
+        cores: availableParallelism(),
+        ...describeMachine(),
+        target: options.url ?? `started here: ${options.server === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/main.js'}`,
+        bus: options.url ? 'as configured there' : options.redisUrl === 'memory' ? 'memory' : 'redis',
+        serverPid: pid ?? null,
+        options: { ...options, jwtSecret: undefined, publisherToken: undefined },
+      },
+      connections: { requested: options.n, acknowledged: subscribedSockets, notificationLive: liveNotification, forumLive: options.forum ? liveForum : null, connectMs: round(connectMs, 0) },
+      memory: options.phases.includes('memory')
+        ? {
+            rssBeforeKiB: rssBefore,
+            rssWithNotificationKiB: rssNotification,
+            rssWithForumKiB: options.forum ? rssForum : null,
+            rssPerConnectionNotificationKiB: perConnection(rssNotification, rssBefore, 1),
+            rssPerConnectionWithForumKiB: options.forum ? perConnection(rssForum, rssBefore, 1) : null,
+            heapPerConnectionNotificationKiB: perConnection(heapNotification, heapBefore, 1024),
+            heapPerConnectionWithForumKiB: options.forum ? perConnection(heapForum, heapBefore, 1024) : null,
+          }
+        : null,
+      broadcast: null,
+      latency: null,
+      throughput: null,
+      lostEvents: 0,
+      eventLoop: { connect: connectLoop },
+      problems,
+    };
+
+    if (options.phases.includes('broadcast')) {
+      if (!options.forum) problems.push('broadcast phase skipped: it needs the forumActivity subscriptions (--forum)');
+      else {
+        log(`broadcast: 1 warm-up + ${options.broadcasts} forum events to ${subscribedSockets} subscribers`);
+        const broadcastOnce = async (seq: number) => {
+          const sentAt = wallClockMs();
+          const error = await publisher!.broadcast(FORUM_ID, { tag: 'broadcast', seq });
+          if (error) problems.push(`broadcast publish ${seq}: ${error}`);
+          const replies = await allClients(({ worker }, w) =>
+            worker.ask<BroadcastReply>({ type: 'awaitBroadcast', seq, count: connectReplies[w]?.subscribed ?? 0, timeoutMs: 30_000 }),
+          );
+          const received = sum(replies.map((reply) => reply.received));
+          const lastAt = Math.max(...replies.filter((reply) => reply.received > 0).map((reply) => reply.lastAt));
+          const firstAt = Math.min(...replies.filter((reply) => reply.received > 0).map((reply) => reply.firstAt));
+          return { received, lost: subscribedSockets - received, timeToLastMs: lastAt - sentAt, timeToFirstMs: firstAt - sentAt };
+        };
+        const warm = await broadcastOnce(0);
+        lost += warm.lost;
+        const results: Array<Awaited<ReturnType<typeof broadcastOnce>>> = [];
+        let cpuUsedMs = 0;
+        let delivered = 0;
+        const deliveredBefore = (await scrapeMetrics(server.origin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0;
+        const loop = await phaseLoopDelay(async () => {
+          const cpuStart = cpuMs();
+          for (let seq = 1; seq <= options.broadcasts; seq++) results.push(await broadcastOnce(seq));
+          cpuUsedMs = cpuMs() - cpuStart;
+        });
+        delivered = sum(results.map((result) => result.received));
+        const serverDelivered = ((await scrapeMetrics(server.origin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0) - deliveredBefore;
+        const broadcastLost = sum(results.map((result) => result.lost));
+        lost += broadcastLost;
+        const toLast = results.map((result) => result.timeToLastMs);
+        report.broadcast = {
+          events: options.broadcasts,
+          subscribers: subscribedSockets,
+          expectedDeliveries: options.broadcasts * subscribedSockets,
+          deliveries: delivered,
+          serverCountedDeliveries: serverDelivered,
+          lost: broadcastLost + warm.lost,
+          timeToLastMs: { median: round(median(toLast)), min: round(Math.min(...toLast)), max: round(Math.max(...toLast)) },
+          timeToFirstMs: { median: round(median(results.map((result) => result.timeToFirstMs))) },
+          warmupTimeToLastMs: round(warm.timeToLastMs),
+          serverCpuMs: round(cpuUsedMs),
+          serverCpuPerDeliveryUs: round((cpuUsedMs * 1000) / Math.max(1, delivered)),
+        };
+        report.eventLoop['broadcast'] = loop;
+        log(`broadcast: median time-to-last ${report.broadcast.timeToLastMs.median} ms, ${report.broadcast.serverCpuPerDeliveryUs} µs CPU per delivery`);
+      }
+    }
+
+    /** Publishes `count` notifications to random users through `send`, then waits for them. */
+    const notifyAndCollect = async (tagName: EventTag, count: number, send: (publish: (seq: number) => Promise<void>) => Promise<void>) => {
+      const expected = clients.map(() => 0);
+      let errors = 0;
+      const publish = async (seq: number) => {
+        const user = everyUser[Math.floor(Math.random() * everyUser.length)] as { userId: string; w: number };
+        expected[user.w] = (expected[user.w] ?? 0) + 1;
+        const error = await publisher!.notify(user.userId, { tag: tagName, seq });
+        if (error) {
+          expected[user.w] = (expected[user.w] ?? 0) - 1;
+          if (errors++ < 5) problems.push(`${tagName} publish: ${error}`);
+        }
+      };
+      const cpuStart = cpuMs();
+      const start = wallClockMs();
+      await send(publish);
+      const sentMs = wallClockMs() - start;
+      const replies = await allClients(({ worker }, w) =>
+        worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: tagName, count: expected[w] ?? 0, timeoutMs: 30_000 }),
+      );
+      const cpuUsedMs = cpuMs() - cpuStart;
+      const received = sum(replies.map((reply) => reply.received));
+      const accepted = count - errors;
+      const latencies = replies.flatMap((reply) => reply.latenciesMs);
+      const lastAt = Math.max(...replies.map((reply) => reply.lastAt));
+      return { start, sentMs, accepted, errors, received, lost: accepted - received, latencies, lastAt, cpuUsedMs, misrouted: sum(replies.map((reply) => reply.misrouted)) };
+    };
+
+    if (options.phases.includes('latency')) {
+      const total = Math.max(1, Math.round(options.rate * options.duration));
+      log(`latency: ${total} notifications at ${options.rate}/s to random users`);
+      let outcome: Awaited<ReturnType<typeof notifyAndCollect>> | undefined;
+      const loop = await phaseLoopDelay(async () => {
+        outcome = await notifyAndCollect('latency', total, async (publish) => {
+          const inFlight = new Set<Promise<void>>();
+          const start = performance.now();
+          let sent = 0;
+          while (sent < total) {
+            const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
+            while (sent < due) {
+              const request = publish(sent++);
+              inFlight.add(request);
+              void request.then(() => inFlight.delete(request));
+            }
+            await sleep(1);
+          }
+          await Promise.all(inFlight);
+        });
+      });
+      const result = outcome!;
+      lost += result.lost;
+      report.latency = {
+        rate: options.rate,
+        sent: total,
+        accepted: result.accepted,
+        achievedRatePerSecond: round(total / (result.sentMs / 1000), 0),
+        received: result.received,
+        lost: result.lost,
+        misrouted: result.misrouted,
+        p50Ms: round(percentile(result.latencies, 50), 3),
+        p90Ms: round(percentile(result.latencies, 90), 3),
+        p99Ms: round(percentile(result.latencies, 99), 3),
+        maxMs: round(percentile(result.latencies, 100), 3),
+        serverCpuPerNotificationUs: round((result.cpuUsedMs * 1000) / Math.max(1, result.received)),
+      };
+      report.eventLoop['latency'] = loop;
+      log(`latency: p50 ${report.latency.p50Ms} ms, p99 ${report.latency.p99Ms} ms, lost ${result.lost}`);
+    }
+
+    if (options.phases.includes('throughput')) {
+      log(`throughput: ${options.publishes} publishNotification calls, ${options.concurrency} in flight`);
+      let outcome: Awaited<ReturnType<typeof notifyAndCollect>> | undefined;
+      const loop = await phaseLoopDelay(async () => {
+        outcome = await notifyAndCollect('throughput', options.publishes, async (publish) => {
+          let next = 0;
+          const lane = async () => {
+            while (next < options.publishes) await publish(next++);
+          };
+          await Promise.all(Array.from({ length: Math.min(options.concurrency, options.publishes) }, lane));
+        });
+      });
+      const result = outcome!;
+      lost += result.lost;
+      report.throughput = {
+        publishes: options.publishes,
+        concurrency: options.concurrency,
+        accepted: result.accepted,
+        received: result.received,
+        lost: result.lost,
+        misrouted: result.misrouted,
+        acceptedPerSecond: round(result.accepted / (result.sentMs / 1000), 0),
+        deliveredPerSecond: round(result.received / ((result.lastAt - result.start) / 1000), 0),
+        p50Ms: round(percentile(result.latencies, 50), 3),
+        p99Ms: round(percentile(result.latencies, 99), 3),
+        serverCpuPerPublishUs: round((result.cpuUsedMs * 1000) / Math.max(1, result.received)),
+      };
+      report.eventLoop['throughput'] = loop;
+      log(`throughput: ${report.throughput.acceptedPerSecond}/s accepted, ${report.throughput.deliveredPerSecond}/s delivered, lost ${result.lost}`);
+    }
+
+    const finalState = await allClients(({ worker }) => worker.ask<LoopDelay & { problems: WorkerProblems }>({ type: 'loopDelay' }));
+    for (const { problems: seen } of finalState) {
+      if (seen.closed > 0) problems.push(`${seen.closed} sockets were closed by the server`);
+      for (const error of seen.errors) problems.push(`client: ${error}`);
+    }
+    report.lostEvents = lost;
+    return report;
+  } finally {
+    publisher?.close();
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await server.stop();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * A client process of the benchmark: opens graphql-ws sockets with the `ws` library and raw
+ * graphql-transport-ws messages (lighter than the graphql-ws client, so more of the machine is
+ * left to the server), subscribes, and records when events arrive. Driven by its parent over IPC
+ * (see protocol.ts); it never decides anything by itself.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+import {
+  FORUM_ACTIVITY_SUBSCRIPTION,
+  NOTIFICATION_SUBSCRIPTION,
+  type BroadcastReply,
+  type ConnectReply,
+  type EventData,
+  type EventTag,
+  type LoopDelayReply,
+  type NotificationsReply,
+  type WorkerProblems,
+  type WorkerReply,
+  type WorkerRequest,
+} from './protocol';
+import { wallClockMs } from './stats';
+
+/** Handshakes in flight at once: enough to be quick, few enough not to flood the accept queue. */
+const CONNECT_CONCURRENCY = 100;
+const MAX_ERRORS_KEPT = 20;
+
+interface Connection {
+  readonly socket: WebSocket;
+  readonly userId: string;
+  readonly group: string;
+}
+
+const groups = new Map<string, Set<Connection>>();
+const problems = { closed: 0, errors: [] as string[] };
+const notifications = new Map<EventTag, { received: number; latenciesMs: number[]; lastAt: number; misrouted: number }>();
+const broadcasts = new Map<number, { received: number; firstAt: number; lastAt: number }>();
+const waiters = new Set<() => boolean>();
+/** Sampling interval of the loop-delay histogram; each sample includes it, so it is subtracted. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+loopDelay.enable();
+
+function noteError(message: string): void {
+  if (problems.errors.length < MAX_ERRORS_KEPT) problems.errors.push(message);
+}
+
+/** Re-checks every pending wait; each returns true once it has answered. */
+function checkWaiters(): void {
+  for (const waiter of waiters) if (waiter()) waiters.delete(waiter);
+}
+
+function notificationsOf(tag: EventTag) {
+  let entry = notifications.get(tag);
+  if (!entry) notifications.set(tag, (entry = { received: 0, latenciesMs: [], lastAt: 0, misrouted: 0 }));
+  return entry;
+}
+
+function onNext(connection: Connection, subscriptionId: string, payload: unknown): void {
+  const now = wallClockMs();
+  const data = (payload as { data?: Record<string, { userId?: string; data?: EventData } | undefined> } | undefined)?.data;
+  if (subscriptionId === 'n') {
+    const notification = data?.['notification'];
+    const event = notification?.data;
+    if (!event) return noteError(`a notification without benchmark data: ${JSON.stringify(payload).slice(0, 200)}`);
+    const entry = notificationsOf(event.tag);
+    entry.received += 1;
+    entry.latenciesMs.push(now - event.sentAt);
+    entry.lastAt = now;
+    if (notification.userId !== connection.userId) entry.misrouted += 1;
+  } else {
+    const event = data?.['forumActivity']?.data;
+    if (!event) return noteError(`a forum event without benchmark data: ${JSON.stringify(payload).slice(0, 200)}`);
+    let entry = broadcasts.get(event.seq);
+    if (!entry) broadcasts.set(event.seq, (entry = { received: 0, firstAt: now, lastAt: now }));
+    entry.received += 1;
+    entry.lastAt = now;
+  }
+  checkWaiters();
+}
+
+/** Opens one socket, initialises it with the user's token and subscribes to its notifications. */
+function openConnection(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<'subscribed' | string> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000, localAddress });
+    const connection: Connection = { socket, userId, group };
+    let settled = false;
+    const settle = (outcome: 'subscribed' | string) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('message', (raw) => {
+      let message: { type?: string; id?: string; payload?: unknown };
+      try {
+        message = JSON.parse(String(raw)) as typeof message;
+      } catch {
+        return noteError(`an unparsable message: ${String(raw).slice(0, 200)}`);
+      }
+      switch (message.type) {
+        case 'connection_ack':
+          socket.send(JSON.stringify({ type: 'subscribe', id: 'n', payload: { query: NOTIFICATION_SUBSCRIPTION, variables: { userId } } }));
+          groups.get(group)?.add(connection);
+          return settle('subscribed');
+        case 'next':
+          return onNext(connection, message.id ?? '', message.payload);
+        case 'ping':
+          return socket.send(JSON.stringify({ type: 'pong' }));
+        case 'pong':
+          return;
+        default:
+          return noteError(`${message.type ?? 'untyped'} message on ${message.id ?? 'the connection'}: ${JSON.stringify(message.payload).slice(0, 200)}`);
+      }
+    });
+    socket.on('error', (error) => {
+      noteError(`socket error: ${error.message}`);
+      settle(error.message);
+    });
+    socket.on('close', (code, reason) => {
+      const wasOpen = groups.get(group)?.delete(connection) ?? false;
+      if (wasOpen) {
+        problems.closed += 1;
+        noteError(`socket closed by the server: ${code} ${String(reason)}`);
+      }
+      settle(`closed ${code} ${String(reason)}`);
+    });
+  });
+}
+
+async function connect(request: Extract<WorkerRequest, { type: 'connect' }>): Promise<ConnectReply> {
+  groups.set(request.group, new Set());
+  const secret = new TextEncoder().encode(request.jwtSecret);
+  const expiresAt = Math.floor(Date.now() / 1000) + 6 * 3600;
+  const failures: string[] = [];
+  let subscribed = 0;
+  let next = 0;
+  const runLane = async () => {
+    while (next < request.userIds.length) {
+      const userId = request.userIds[next++] as string;
+      const token = await new SignJWT({ sub: userId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresAt).sign(secret);
+      const outcome = await openConnection(request.group, request.wsUrl, userId, token, request.localAddress);
+      if (outcome === 'subscribed') subscribed += 1;
+      else if (failures.length < MAX_ERRORS_KEPT) failures.push(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, request.userIds.length) }, runLane));
+  return { opened: request.userIds.length, acknowledged: subscribed, subscribed, failures };
+}
+
+function subscribeForum(group: string, forumId: string): number {
+  const payload = JSON.stringify({ type: 'subscribe', id: 'f', payload: { query: FORUM_ACTIVITY_SUBSCRIPTION, variables: { forumId } } });
+  let count = 0;
+  for (const { socket } of groups.get(group) ?? []) {
+    socket.send(payload);
+    count += 1;
+  }
+  return count;
+}
+
+async function disconnect(group: string): Promise<number> {
+  const connections = [...(groups.get(group) ?? [])];
+  groups.delete(group); // closes from here on are ours, not the server's
+  await Promise.all(
+    connections.map(
+      ({ socket }) =>
+        new Promise<void>((resolve) => {
+          if (socket.readyState === WebSocket.CLOSED) return resolve();
+          socket.once('close', () => resolve());
+          socket.close(1000, 'benchmark done');
+          setTimeout(() => socket.terminate(), 5_000).unref();
+        }),
+    ),
+  );
+  return connections.length;
+}
+
+/** Waits until `done()` holds, re-checked on every event, or until the timeout. */
+function waitFor<T>(done: () => boolean, answer: () => T, timeoutMs: number): Promise<T> {
+  return new Promise((resolve) => {
+    const waiter = () => {
+      if (!done()) return false;
+      clearTimeout(timer);
+      resolve(answer());
+      return true;
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(waiter);
+      resolve(answer());
+    }, timeoutMs);
+    if (!waiter()) waiters.add(waiter);
+  });
+}
+
+function awaitNotifications(tag: EventTag, count: number, timeoutMs: number): Promise<NotificationsReply> {
+  return waitFor(
+    () => notificationsOf(tag).received >= count,
+    () => {
+      const entry = notificationsOf(tag);
+      return { received: entry.received, latenciesMs: entry.latenciesMs, lastAt: entry.lastAt, misrouted: entry.misrouted };
+    },
+    timeoutMs,
+  );
+}
+
+function awaitBroadcast(seq: number, count: number, timeoutMs: number): Promise<BroadcastReply> {
+  return waitFor(
+    () => (broadcasts.get(seq)?.received ?? 0) >= count,
+    () => broadcasts.get(seq) ?? { received: 0, firstAt: Number.NaN, lastAt: Number.NaN },
+    timeoutMs,
+  );
+}
+
+function readLoopDelay(): LoopDelayReply {
+  const delayMs = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+  return { maxMs: delayMs(loopDelay.max), p99Ms: delayMs(loopDelay.percentile(99)), meanMs: delayMs(loopDelay.mean) };
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.type) {
+    case 'connect':
+      return connect(request);
+    case 'subscribeForum':
+      return subscribeForum(request.group, request.forumId);
+    case 'disconnect':
+      return disconnect(request.group);
+    case 'awaitNotifications':
+      return awaitNotifications(request.tag, request.count, request.timeoutMs);
+    case 'awaitBroadcast':
+      return awaitBroadcast(request.seq, request.count, request.timeoutMs);
+    case 'resetLoopDelay':
+      loopDelay.reset();
+      return null;
+    case 'loopDelay':
+      return { ...readLoopDelay(), problems: { closed: problems.closed, errors: problems.errors } satisfies WorkerProblems };
+  }
+}
+
+process.on('message', (request: WorkerRequest) => {
+  handle(request).then(
+    (result) => process.send?.({ id: request.id, ok: true, result } satisfies WorkerReply),
+    (error: unknown) => process.send?.({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
+  );
+});
+// The parent going away ends the worker, and with it every socket.
+process.on('disconnect', () => process.exit(0));
+process.send?.({ id: 0, ok: true, result: 'ready' } satisfies WorkerReply);

@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+
+/** What a run measures, in the order it measures them. Connecting always happens. */
+export const PHASES = ['memory', 'broadcast', 'latency', 'throughput'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchmarkOptions {
+  /** Connections to open, one user (and one `notification` subscription) each. */
+  readonly n: number;
+  /** Target an already running service instead of starting one. */
+  readonly url?: string;
+  /** With `url`: the service's pid, so its RSS and CPU can be read from /proc. */
+  readonly pid?: number;
+  /** How the started service runs: `tsx` (src/main.ts through the tsx loader) or `dist` (node dist/main.js, after `npm run build`). */
+  readonly server: 'tsx' | 'dist';
+  /** Client processes that share the connections. */
+  readonly clients: number;
+  /** Also subscribe every connection to `forumActivity(forumId)` (needed by the broadcast phase). */
+  readonly forum: boolean;
+  /** Notifications per second in the latency phase. */
+  readonly rate: number;
+  /** Seconds the latency phase publishes for. */
+  readonly duration: number;
+  /** Forum events in the broadcast phase (after one unmeasured warm-up event). */
+  readonly broadcasts: number;
+  /** publishNotification calls in the throughput phase, and how many are in flight at once. */
+  readonly publishes: number;
+  readonly concurrency: number;
+  readonly phases: readonly Phase[];
+  /** Where the JSON report goes; none when undefined. */
+  readonly out?: string;
+  readonly redisUrl: string;
+  readonly jwtSecret?: string;
+  readonly publisherToken?: string;
+  /** Print progress lines to stderr (the command line does unless --quiet; runBenchmark does not by default). */
+  readonly verbose: boolean;
+}
+
+export const DEFAULT_OPTIONS: BenchmarkOptions = Object.freeze({
+  n: 1000,
+  server: 'tsx',
+  clients: 2,
+  forum: true,
+  rate: 1000,
+  duration: 5,
+  broadcasts: 10,
+  publishes: 20_000,
+  concurrency: 64,
+  phases: PHASES,
+  redisUrl: 'redis://127.0.0.1:6379',
+  verbose: false,
+});
+
+const USAGE = `npm run bench -- [options]
+  --n N              connections (default ${DEFAULT_OPTIONS.n})
+  --url URL          target a running service (http://host:port/graphql) instead of starting one
+  --pid PID          with --url: the service's pid, to read its RSS and CPU from /proc
+  --server tsx|dist  how to start the service (default tsx: node --import tsx src/main.ts)
+  --clients K        client processes (default ${DEFAULT_OPTIONS.clients})
+  --forum / --no-forum   also subscribe forumActivity(forumId) (default on)
+  --rate R           notifications/s in the latency phase (default ${DEFAULT_OPTIONS.rate})
+  --duration S       seconds of the latency phase (default ${DEFAULT_OPTIONS.duration})
+  --broadcasts B     forum events in the broadcast phase (default ${DEFAULT_OPTIONS.broadcasts})
+  --publishes M      publishNotification calls in the throughput phase (default ${DEFAULT_OPTIONS.publishes})
+  --concurrency C    HTTP requests in flight in the throughput phase (default ${DEFAULT_OPTIONS.concurrency})
+  --phases LIST      comma-separated subset of ${PHASES.join(',')} (default all)
+  --out FILE         also write the JSON report to FILE
+  --redis URL        REDIS_URL for the started service (default ${DEFAULT_OPTIONS.redisUrl}; "memory" for the in-memory bus)
+  --quiet            no progress lines on stderr`;
+
+export class UsageError extends Error {
+  readonly usage = USAGE;
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} must be a positive integer (got "${value}")`);
+  return number;
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${name} must be a positive number (got "${value}")`);
+  return number;
+}
+
+function phasesOf(value: string | undefined): readonly Phase[] {
+  if (value === undefined) return DEFAULT_OPTIONS.phases;
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(PHASES as readonly string[]).includes(name)) throw new UsageError(`--phases: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
+  }
+  return PHASES.filter((phase) => names.includes(phase));
+}
+
+/** Parses the command line (without node and the script); throws UsageError naming the bad option. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchmarkOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        n: { type: 'string' },
+        url: { type: 'string' },
+        pid: { type: 'string' },
+        server: { type: 'string' },
+        clients: { type: 'string' },
+        forum: { type: 'boolean' },
+        'no-forum': { type: 'boolean' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        broadcasts: { type: 'string' },
+        publishes: { type: 'string' },
+        concurrency: { type: 'string' },
+        phases: { type: 'string' },
+        out: { type: 'string' },
+        redis: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) throw new UsageError('');
+  const server = values.server ?? DEFAULT_OPTIONS.server;
+  if (server !== 'tsx' && server !== 'dist') throw new UsageError(`--server must be tsx or dist (got "${server}")`);
+  return {
+    n: positiveInteger('n', values.n, DEFAULT_OPTIONS.n),
+    url: values.url,
+    pid: values.pid === undefined ? undefined : positiveInteger('pid', values.pid, 0),
+    server,
+    clients: positiveInteger('clients', values.clients, DEFAULT_OPTIONS.clients),
+    forum: values['no-forum'] ? false : (values.forum ?? DEFAULT_OPTIONS.forum),
+    rate: positiveNumber('rate', values.rate, DEFAULT_OPTIONS.rate),
+    duration: positiveNumber('duration', values.duration, DEFAULT_OPTIONS.duration),
+    broadcasts: positiveInteger('broadcasts', values.broadcasts, DEFAULT_OPTIONS.broadcasts),
+    publishes: positiveInteger('publishes', values.publishes, DEFAULT_OPTIONS.publishes),
+    concurrency: positiveInteger('concurrency', values.concurrency, DEFAULT_OPTIONS.concurrency),
+    phases: phasesOf(values.phases),
+    out: values.out,
+    redisUrl: values.redis ?? env['REDIS_URL'] ?? DEFAULT_OPTIONS.redisUrl,
+    jwtSecret: env['JWT_SECRET'],
+    publisherToken: env['PUBLISHER_TOKENS']?.split(',')[0]?.trim() || undefined,
+    verbose: !(values.quiet ?? false),
+  };
+}

@@ -1,0 +1,59 @@
+/** The service's /metrics, read as the benchmark needs it. */
+export type MetricSample = ReadonlyMap<string, number>;
+
+/** Parses Prometheus text into `name{labels}` → value (comments and histograms' buckets included as they are). */
+export function parseMetrics(text: string): MetricSample {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
+export async function scrapeMetrics(origin: string): Promise<MetricSample> {
+  const response = await fetch(`${origin}/metrics`);
+  if (!response.ok) throw new Error(`${origin}/metrics answered ${response.status}`);
+  return parseMetrics(await response.text());
+}
+
+export const liveSubscriptions = (sample: MetricSample, field: 'notification' | 'forumActivity'): number =>
+  sample.get(`realtime_active_subscriptions{field="${field}"}`) ?? 0;
+
+export const deliveredEvents = (sample: MetricSample, field: 'notification' | 'forumActivity'): number =>
+  sample.get(`realtime_events_delivered_total{field="${field}"}`) ?? 0;
+
+/** prom-client samples the loop every 10 ms unless told otherwise; each sample includes that interval. */
+const PROM_CLIENT_LOOP_RESOLUTION_MS = 10;
+
+/**
+ * prom-client's event-loop figures, as delay in ms: it resets its monitorEventLoopDelay
+ * histogram on every scrape, so a scrape reports the loop's delay since the previous one.
+ * Node's histogram records the time between samples, so the sampling interval is subtracted.
+ */
+export function serverLoopDelay(sample: MetricSample) {
+  const ms = (name: string) => {
+    const value = sample.get(name);
+    return value === undefined ? null : Math.max(0, value * 1000 - PROM_CLIENT_LOOP_RESOLUTION_MS);
+  };
+  return {
+    maxMs: ms('nodejs_eventloop_lag_max_seconds'),
+    p99Ms: ms('nodejs_eventloop_lag_p99_seconds'),
+    meanMs: ms('nodejs_eventloop_lag_mean_seconds'),
+  };
+}
+
+/**
+ * Resolves once `field`'s live count satisfies `done` (or at the timeout), with the last count.
+ * The service counts a subscription only once its bus confirmed it, and offers no event to wait
+ * on from another process, so this asks /metrics every 50 ms.
+ */
+export async function waitForLive(origin: string, field: 'notification' | 'forumActivity', done: (live: number) => boolean, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = liveSubscriptions(await scrapeMetrics(origin), field);
+    if (done(live) || Date.now() > deadline) return live;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

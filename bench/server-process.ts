@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const OUTPUT_TAIL_CHARS = 8_000;
+
+export interface ServerUnderTest {
+  /** http://host:port/graphql */
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly origin: string;
+  /** Undefined when the service was not started here and no --pid was given. */
+  readonly pid?: number;
+  /** The last lines the started service wrote, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function endpointsOf(url: string) {
+  const parsed = new URL(url);
+  const origin = parsed.origin;
+  const wsUrl = `${parsed.protocol === 'https:' ? 'wss:' : 'ws:'}//${parsed.host}${parsed.pathname}`;
+  return { url: parsed.href, wsUrl, origin };
+}
+
+/** Resolves once `origin`/readyz answers 200; another process offers no event to wait on, so it asks every 50 ms. */
+async function waitUntilReady(origin: string, exited: Promise<unknown>, output: () => string, timeoutMs: number): Promise<void> {
+  let gone = false;
+  exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (gone) throw new Error(`the service exited before it was ready:\n${output()}`);
+    try {
+      if ((await fetch(`${origin}/readyz`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`the service was not ready within ${timeoutMs} ms:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Starts the service as `npm start` would, in a process of its own, on a free port and a Redis
+ * key prefix of its own, with LOG_LEVEL=warn so that logging does not weigh on the figures.
+ */
+export async function startServer(options: { mode: 'tsx' | 'dist'; redisUrl: string }): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const bus = options.redisUrl === 'memory' ? {} : { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: `bench:${randomUUID()}:` };
+  const args = options.mode === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
+  // One process (tsx as a loader, not its CLI, which would fork a second one whose RSS we would miss).
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...bus },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (chunk: string) => {
+    tail = (tail + chunk).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout!.setEncoding('utf8').on('data', keep);
+  child.stderr!.setEncoding('utf8').on('data', keep);
+  const exited = once(child, 'exit');
+  const endpoints = endpointsOf(`http://127.0.0.1:${port}/graphql`);
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitUntilReady(endpoints.origin, exited, () => tail, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ...endpoints, pid: child.pid, output: () => tail, stop };
+}
+
+/** A service someone else runs: nothing to start or stop. */
+export function targetServer(url: string, pid: number | undefined): ServerUnderTest {
+  return { ...endpointsOf(url), pid, output: () => '', stop: async () => undefined };
+}
