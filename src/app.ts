@@ -8,6 +8,7 @@ import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
+import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
@@ -31,6 +32,7 @@ export interface StartedApp {
 export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000 }: AppOptions) {
   const metrics = createMetrics();
   const { bus, history } = createDelivery(config.bus, config.replay, logger);
+  const presence = createPresenceStore(config.bus, logger);
   const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
 
   const yoga = createYogaServer({
@@ -40,6 +42,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       maxPayloadBytes: config.maxPayloadBytes,
       history,
       nextForumActivityId: randomUUID,
+      presence,
     },
     identifyCaller,
     logger,
@@ -81,6 +84,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    await presence.close();
     await bus.close();
     await yoga.dispose();
   }

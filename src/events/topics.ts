@@ -1,4 +1,5 @@
 import type { ForumActivityEvent, NotificationEvent, Visibility } from './payloads';
+import type { PresenceChangedEvent, TypingEvent } from './thread-payloads';
 
 /**
  * A bus channel together with the type of what travels on it. Topics are made only here, so
@@ -18,4 +19,14 @@ export function notificationTopic(userId: string): Topic<NotificationEvent> {
 /** One channel per visibility class, so who may see an event is decided by the channel itself. */
 export function forumActivityTopic(visibility: Visibility): Topic<ForumActivityEvent> {
   return { channel: `forum-activity:${visibility}` };
+}
+
+/** One channel per thread for typing, so only processes with readers of that thread get it. */
+export function typingTopic(threadId: string): Topic<TypingEvent> {
+  return { channel: `typing:${threadId}` };
+}
+
+/** One channel per thread that says "presence changed, read it again" (presence lives in the store). */
+export function presenceChangedTopic(threadId: string): Topic<PresenceChangedEvent> {
+  return { channel: `thread-presence:${threadId}` };
 }

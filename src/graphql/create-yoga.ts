@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { GraphQLContext } from './context';
 import { graphQLError } from './errors';
 import { useBadUserInputCode } from './use-bad-user-input-code';
+import { renderLocalGraphiQL, useLocalGraphiQLAssets } from './use-local-graphiql';
 import { createGraphQLSchema } from './schema';
 import type { ResolverDependencies } from './resolvers/resolver-dependencies';
 
@@ -44,12 +45,14 @@ export function createYogaServer(options: YogaOptions) {
       headers: options.graphiql.headers ? JSON.stringify(options.graphiql.headers, null, 2) : undefined,
       defaultQuery: options.graphiql.defaultQuery,
     },
+    // GraphiQL's scripts and styles come from this service, not a CDN: it works offline.
+    renderGraphiQL: renderLocalGraphiQL,
     context: async ({ request, caller }) => {
       if (caller) return { caller };
       const identified = await options.identifyCaller(request.headers.get('authorization'));
       if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
       return { caller: identified };
     },
-    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => options.isReady() }), useBadUserInputCode(), ...options.plugins],
+    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => options.isReady() }), useBadUserInputCode(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins],
   });
 }

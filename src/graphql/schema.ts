@@ -5,7 +5,9 @@ import { createSchema } from 'graphql-yoga';
 import type { GraphQLContext } from './context';
 import { createForumResolvers } from './resolvers/forum-resolvers';
 import { createNotificationResolvers } from './resolvers/notification-resolvers';
+import { createPresenceResolvers } from './resolvers/presence-resolvers';
 import type { ResolverDependencies } from './resolvers/resolver-dependencies';
+import { createTypingResolvers } from './resolvers/typing-resolvers';
 import { createViewerResolvers } from './resolvers/viewer-resolvers';
 
 /** The SDL files in schema/, the source of truth; this file sits two levels below it in src/ and dist/. */
@@ -26,6 +28,8 @@ export function createGraphQLSchema(dependencies: ResolverDependencies) {
       createViewerResolvers(),
       createNotificationResolvers(dependencies),
       createForumResolvers(dependencies),
+      createPresenceResolvers(dependencies),
+      createTypingResolvers(dependencies),
     ],
   });
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type SubscriptionField = 'notification' | 'forumActivity';
+export type SubscriptionField = 'notification' | 'forumActivity' | 'threadViewers' | 'typing';
 
 /**
  * The service's Prometheus metrics, on a registry of its own so that several apps in one
@@ -54,7 +54,7 @@ export function createMetrics() {
     connectionClosed: () => connections.dec(),
     subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
     subscriptionEnded: (field: SubscriptionField) => adjustLive(field, -1),
-    eventPublished: (kind: 'notification' | 'forum_activity') => published.inc({ kind }),
+    eventPublished: (kind: 'notification' | 'forum_activity' | 'typing') => published.inc({ kind }),
     eventDelivered(field: SubscriptionField, publishedAtMs: number) {
       delivered.inc({ field });
       latency.observe({ field }, Math.max(0, Date.now() - publishedAtMs) / 1000);

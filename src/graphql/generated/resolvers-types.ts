@@ -49,6 +49,17 @@ export type Mutation = {
   publishForumActivity: PublishResult;
   /** Publisher only: deliver a notification to one user. */
   publishNotification: PublishResult;
+  /**
+   * Publisher only: who may see a thread's presence and typing. A thread never described is
+   * PUBLIC. MEMBERS refuses anonymous callers (UNAUTHENTICATED); STAFF refuses everyone but admins
+   * and moderators (FORBIDDEN). Checked when a subscription starts.
+   */
+  setThreadVisibility: Scalars['Boolean']['output'];
+  /**
+   * Signed-in users only: tell the others in the thread that you are typing. True when it was
+   * broadcast; false when you already did within the last 2 seconds (nothing is sent again).
+   */
+  typing: Scalars['Boolean']['output'];
 };
 
 
@@ -59,6 +70,17 @@ export type MutationPublishForumActivityArgs = {
 
 export type MutationPublishNotificationArgs = {
   input: PublishNotificationInput;
+};
+
+
+export type MutationSetThreadVisibilityArgs = {
+  threadId: Scalars['ID']['input'];
+  visibility: Visibility;
+};
+
+
+export type MutationTypingArgs = {
+  threadId: Scalars['ID']['input'];
 };
 
 export type Notification = {
@@ -105,8 +127,15 @@ export type PublishResult = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Who is reading the thread now (without becoming present). Same visibility rules as the subscription. */
+  threadViewers: ThreadViewers;
   /** The caller as the server sees it; null when anonymous. */
   viewer?: Maybe<Viewer>;
+};
+
+
+export type QueryThreadViewersArgs = {
+  threadId: Scalars['ID']['input'];
 };
 
 export type Subscription = {
@@ -115,6 +144,14 @@ export type Subscription = {
   forumActivity: ForumActivity;
   /** Notifications for one user. Only that user may subscribe. */
   notification: Notification;
+  /**
+   * Being subscribed is being present in the thread. Sends the thread's viewers at once, then
+   * whenever someone enters or leaves, on any process; readers of a process that died vanish
+   * within 13 seconds.
+   */
+  threadViewers: ThreadViewers;
+  /** Signed-in users only: the others typing in the thread; your own typing is never sent back to you. */
+  typing: TypingEvent;
 };
 
 
@@ -128,6 +165,41 @@ export type SubscriptionForumActivityArgs = {
 export type SubscriptionNotificationArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   userId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionThreadViewersArgs = {
+  threadId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionTypingArgs = {
+  threadId: Scalars['ID']['input'];
+};
+
+/** A signed-in user reading a thread. */
+export type ThreadViewer = {
+  __typename?: 'ThreadViewer';
+  id: Scalars['ID']['output'];
+};
+
+/** Who is reading a thread right now. */
+export type ThreadViewers = {
+  __typename?: 'ThreadViewers';
+  /** Everyone present, anonymous readers included: each signed-in user once however many tabs, each anonymous subscription once. */
+  count: Scalars['Int']['output'];
+  threadId: Scalars['ID']['output'];
+  /** The signed-in users present, each once, ordered by id. Always empty for an anonymous caller: only signed-in users see who is reading. */
+  viewers: Array<ThreadViewer>;
+};
+
+/** Someone is typing in a thread. */
+export type TypingEvent = {
+  __typename?: 'TypingEvent';
+  /** When the server accepted the `typing` call. */
+  at: Scalars['DateTime']['output'];
+  threadId: Scalars['ID']['output'];
+  userId: Scalars['ID']['output'];
 };
 
 /** A signed-in user, as identified by the `sub` and `roles` claims of their token. */
@@ -223,6 +295,7 @@ export type ResolversTypes = {
   ForumActivity: ResolverTypeWrapper<ForumActivityEvent>;
   ForumActivityKind: ForumActivityKind;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Notification: ResolverTypeWrapper<NotificationEvent>;
@@ -232,6 +305,9 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ThreadViewer: ResolverTypeWrapper<ThreadViewer>;
+  ThreadViewers: ResolverTypeWrapper<ThreadViewers>;
+  TypingEvent: ResolverTypeWrapper<TypingEvent>;
   Viewer: ResolverTypeWrapper<UserIdentity>;
   Visibility: Visibility;
 };
@@ -242,6 +318,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   ForumActivity: ForumActivityEvent;
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   Notification: NotificationEvent;
@@ -251,6 +328,9 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  ThreadViewer: ThreadViewer;
+  ThreadViewers: ThreadViewers;
+  TypingEvent: TypingEvent;
   Viewer: UserIdentity;
 };
 
@@ -280,6 +360,8 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   publishForumActivity?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishForumActivityArgs, 'input'>>;
   publishNotification?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishNotificationArgs, 'input'>>;
+  setThreadVisibility?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSetThreadVisibilityArgs, 'threadId' | 'visibility'>>;
+  typing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationTypingArgs, 'threadId'>>;
 };
 
 export type NotificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = {
@@ -299,12 +381,31 @@ export type PublishResultResolvers<ContextType = GraphQLContext, ParentType exte
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  threadViewers?: Resolver<ResolversTypes['ThreadViewers'], ParentType, ContextType, RequireFields<QueryThreadViewersArgs, 'threadId'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   forumActivity?: SubscriptionResolver<ResolversTypes['ForumActivity'], "forumActivity", ParentType, ContextType, Partial<SubscriptionForumActivityArgs>>;
   notification?: SubscriptionResolver<ResolversTypes['Notification'], "notification", ParentType, ContextType, RequireFields<SubscriptionNotificationArgs, 'userId'>>;
+  threadViewers?: SubscriptionResolver<ResolversTypes['ThreadViewers'], "threadViewers", ParentType, ContextType, RequireFields<SubscriptionThreadViewersArgs, 'threadId'>>;
+  typing?: SubscriptionResolver<ResolversTypes['TypingEvent'], "typing", ParentType, ContextType, RequireFields<SubscriptionTypingArgs, 'threadId'>>;
+};
+
+export type ThreadViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ThreadViewer'] = ResolversParentTypes['ThreadViewer']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ThreadViewersResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ThreadViewers'] = ResolversParentTypes['ThreadViewers']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  threadId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  viewers?: Resolver<Array<ResolversTypes['ThreadViewer']>, ParentType, ContextType>;
+};
+
+export type TypingEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TypingEvent'] = ResolversParentTypes['TypingEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  threadId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
@@ -321,6 +422,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PublishResult?: PublishResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  ThreadViewer?: ThreadViewerResolvers<ContextType>;
+  ThreadViewers?: ThreadViewersResolvers<ContextType>;
+  TypingEvent?: TypingEventResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 

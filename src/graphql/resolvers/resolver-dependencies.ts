@@ -1,5 +1,6 @@
 import type { Metrics } from '../../observability/metrics';
 import type { NotificationHistory } from '../../history/notification-history';
+import type { PresenceStore } from '../../presence/presence-store';
 import type { EventBus } from '../../pubsub/event-bus';
 
 export interface ResolverDependencies {
@@ -8,4 +9,6 @@ export interface ResolverDependencies {
   readonly maxPayloadBytes: number;
   readonly history: NotificationHistory;
   readonly nextForumActivityId: () => string;
+  /** Who is reading each thread, the typing rate limit, thread visibility. */
+  readonly presence: PresenceStore;
 }

@@ -1,0 +1,48 @@
+import type { TypingEvent } from '../../events/thread-payloads';
+import { typingTopic } from '../../events/topics';
+import { openEventStream } from '../../pubsub/event-stream';
+import { unlessBusUnavailable } from '../bus-unavailable';
+import type { Resolvers } from '../generated/resolvers-types';
+import { assertMaySeeThread, assertSignedIn } from '../thread-access';
+import type { ResolverDependencies } from './resolver-dependencies';
+
+/** At most one typing broadcast per user and thread in this window, across every process. */
+export const TYPING_WINDOW_MS = 2_000;
+
+export function createTypingResolvers({ bus, metrics, presence }: ResolverDependencies): Resolvers {
+  return {
+    Mutation: {
+      async typing(_parent, { threadId }, { caller }) {
+        const user = assertSignedIn(caller, 'say that you are typing');
+        await assertMaySeeThread(caller, presence, threadId);
+        const claimed = await unlessBusUnavailable(() => presence.claimTypingSlot(threadId, user.id, TYPING_WINDOW_MS));
+        if (!claimed) return false;
+        const event: TypingEvent = { threadId, userId: user.id, at: new Date().toISOString() };
+        await unlessBusUnavailable(() => bus.publish(typingTopic(threadId), event));
+        metrics.eventPublished('typing');
+        return true;
+      },
+    },
+    Subscription: {
+      typing: {
+        async subscribe(_parent, { threadId }, { caller }) {
+          const user = assertSignedIn(caller, 'see who is typing');
+          await assertMaySeeThread(caller, presence, threadId);
+          const stream = await unlessBusUnavailable(() =>
+            openEventStream(bus, [typingTopic(threadId)], {
+              // Never echoed to the sender, in any of their tabs.
+              accept: (event) => event.userId !== user.id,
+              onEnd: () => metrics.subscriptionEnded('typing'),
+            }),
+          );
+          metrics.subscriptionStarted('typing');
+          return stream;
+        },
+        resolve(event: TypingEvent) {
+          metrics.eventDelivered('typing', Date.parse(event.at));
+          return event;
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { Visibility } from '../events/payloads';
+import { DEFAULT_PRESENCE_TIMING, summarize, type PresenceSession, type PresenceStore, type PresenceTiming } from './presence-store';
+
+interface Entry {
+  readonly session: PresenceSession;
+  lastSeenMs: number;
+}
+
+/**
+ * The presence store of a single process with no Redis. Its sessions cannot outlive the process,
+ * but it keeps the same expiry rule as the Redis store, so both behave alike.
+ */
+export function createMemoryPresenceStore(timing: PresenceTiming = DEFAULT_PRESENCE_TIMING, now: () => number = Date.now): PresenceStore {
+  const threads = new Map<string, Map<string, Entry>>();
+  const typingSlots = new Map<string, number>();
+  const visibilities = new Map<string, Visibility>();
+
+  const heartbeat = setInterval(() => {
+    const seen = now();
+    for (const entries of threads.values()) for (const entry of entries.values()) entry.lastSeenMs = seen;
+  }, timing.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    timing,
+    async enter(threadId, session) {
+      let entries = threads.get(threadId);
+      if (!entries) threads.set(threadId, (entries = new Map()));
+      entries.set(session.sessionId, { session, lastSeenMs: now() });
+    },
+    async leave(threadId, sessionId) {
+      const entries = threads.get(threadId);
+      entries?.delete(sessionId);
+      if (entries?.size === 0) threads.delete(threadId);
+    },
+    async snapshot(threadId) {
+      const oldest = now() - timing.expiryMs;
+      const entries = [...(threads.get(threadId)?.values() ?? [])].filter((entry) => entry.lastSeenMs >= oldest);
+      return summarize(entries.map((entry) => entry.session));
+    },
+    async claimTypingSlot(threadId, userId, windowMs) {
+      const key = JSON.stringify([threadId, userId]);
+      const at = now();
+      const last = typingSlots.get(key);
+      if (last !== undefined && at - last < windowMs) return false;
+      for (const [other, claimedAt] of typingSlots) if (at - claimedAt >= windowMs) typingSlots.delete(other);
+      typingSlots.set(key, at);
+      return true;
+    },
+    async setThreadVisibility(threadId, visibility) {
+      visibilities.set(threadId, visibility);
+    },
+    async threadVisibility(threadId) {
+      return visibilities.get(threadId) ?? null;
+    },
+    async close() {
+      clearInterval(heartbeat);
+      threads.clear();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Visibility } from '../events/payloads';
+
+/** One subscription to a thread's viewers: a browser tab, say. Anonymous sessions have no user. */
+export interface PresenceSession {
+  readonly sessionId: string;
+  readonly userId: string | null;
+}
+
+/** Who is present in a thread at one moment. */
+export interface PresenceSnapshot {
+  /** Everyone present: each signed-in user once however many sessions, each anonymous session once. */
+  readonly count: number;
+  /** The signed-in users present, each once, sorted. */
+  readonly userIds: readonly string[];
+}
+
+/**
+ * How presence is kept alive. A process rewrites the last-seen time of each of its own sessions
+ * every `heartbeatMs`; a session not seen for `expiryMs` is gone, so the sessions of a process
+ * that died vanish from every snapshot `expiryMs` after its last heartbeat at the latest.
+ */
+export interface PresenceTiming {
+  readonly heartbeatMs: number;
+  readonly expiryMs: number;
+}
+
+export const DEFAULT_PRESENCE_TIMING: PresenceTiming = Object.freeze({ heartbeatMs: 3_000, expiryMs: 10_000 });
+
+/**
+ * The short-lived state of threads shared by every process on one Redis (or kept by the one
+ * process without it): who is present, the typing rate limit, and the visibility the publisher
+ * gave a thread.
+ *
+ * Guarantees, for every implementation:
+ * - After `enter` resolves, every `snapshot` of that thread (on any process) includes the session
+ *   until `leave` resolves, or until `expiryMs` after this process last refreshed it.
+ * - A snapshot never includes a session last refreshed more than `expiryMs` ago.
+ * - `claimTypingSlot` answers true at most once per `windowMs` for one thread and user, across
+ *   every process.
+ * - Every method rejects (never resolves falsely) when the store cannot be reached.
+ */
+export interface PresenceStore {
+  readonly timing: PresenceTiming;
+  enter(threadId: string, session: PresenceSession): Promise<void>;
+  leave(threadId: string, sessionId: string): Promise<void>;
+  snapshot(threadId: string): Promise<PresenceSnapshot>;
+  claimTypingSlot(threadId: string, userId: string, windowMs: number): Promise<boolean>;
+  setThreadVisibility(threadId: string, visibility: Visibility): Promise<void>;
+  /** What the publisher set, or null for a thread it never described. */
+  threadVisibility(threadId: string): Promise<Visibility | null>;
+  /** Removes this process's sessions and lets go of the connection. */
+  close(): Promise<void>;
+}
+
+/** Counts each signed-in user once and each anonymous session once. */
+export function summarize(sessions: Iterable<PresenceSession>): PresenceSnapshot {
+  const users = new Set<string>();
+  let anonymous = 0;
+  for (const session of sessions) {
+    if (session.userId === null) anonymous += 1;
+    else users.add(session.userId);
+  }
+  const userIds = [...users].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return { count: userIds.length + anonymous, userIds };
+}
