@@ -5,6 +5,7 @@ import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
+import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
@@ -48,7 +49,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry)],
+    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits)],
   });
 
   const server = createHttpServer(yoga, config.tls);
@@ -60,6 +61,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     metrics,
     logger,
     maxFrameBytes: config.maxFrameBytes,
+    limits: config.limits,
   });
 
   async function start(): Promise<StartedApp> {

@@ -15,9 +15,23 @@ export interface Config {
   readonly maxPayloadBytes: number;
   readonly maxFrameBytes: number;
   readonly replay: { readonly maxPerUser: number; readonly maxAgeSeconds: number };
+  readonly limits: Limits;
   readonly logLevel: LogLevel;
   /** True when the development JWT secret and publisher token are in use. */
   readonly usesDevelopmentSecrets: boolean;
+}
+
+/** Bounds that keep one client from hurting the others; each has its own variable. */
+export interface Limits {
+  readonly maxConnections: number;
+  readonly maxSubscriptionsPerConnection: number;
+  readonly connectionInitTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  readonly maxQueryDepth: number;
+  readonly maxQueryAliases: number;
+  readonly maxQueryTokens: number;
+  readonly introspection: boolean;
 }
 
 export const DEVELOPMENT_JWT_SECRET = 'mechamap-realtime-development-jwt-secret';

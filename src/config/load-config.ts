@@ -108,6 +108,17 @@ export function loadConfig(env: Environment): Config {
       maxPerUser: integer(env, 'REPLAY_MAX_PER_USER', 100, 1, 100_000),
       maxAgeSeconds: integer(env, 'REPLAY_MAX_AGE_SECONDS', 86_400, 1, 30 * 86_400),
     }),
+    limits: Object.freeze({
+      maxConnections: integer(env, 'MAX_CONNECTIONS', 19_500, 1, 1_000_000),
+      maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 1, 10_000),
+      connectionInitTimeoutMs: integer(env, 'CONNECTION_INIT_TIMEOUT_MS', 5_000, 100, 120_000),
+      heartbeatIntervalMs: integer(env, 'HEARTBEAT_INTERVAL_MS', 30_000, 100, 600_000),
+      maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 8, 1, 100),
+      maxQueryAliases: integer(env, 'MAX_QUERY_ALIASES', 15, 0, 1000),
+      maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', 1000, 10, 100_000),
+      introspection: flag(env, 'INTROSPECTION', !production),
+    }),
     logLevel,
     usesDevelopmentSecrets: jwtSecret === DEVELOPMENT_JWT_SECRET || publisherTokens.includes(DEVELOPMENT_PUBLISHER_TOKEN),
   });

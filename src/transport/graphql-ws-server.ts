@@ -1,13 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller } from '../auth/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
+import type { Limits } from '../config/config';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { startHeartbeat } from './heartbeat';
 
 export interface GraphQLWebSocketOptions {
   readonly server: Server;
@@ -18,7 +19,21 @@ export interface GraphQLWebSocketOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxFrameBytes: number;
+  readonly limits: Limits;
 }
+
+/** Close codes of our own, beside graphql-ws' (4400, 4401, 4403, 4408, 4409, 4429, 4500). */
+export const CLOSE_CODES = {
+  /** The user's token expired while connected: get a new token, then reconnect. */
+  tokenExpired: 4403,
+  /** The client read too slowly and its unsent buffer passed MAX_BUFFERED_BYTES: reconnect and resume with `after`. */
+  slowConsumer: 1008,
+  /** This process holds MAX_CONNECTIONS sockets: reconnect with backoff, perhaps elsewhere. */
+  tooManyConnections: 1013,
+} as const;
+
+/** The longest delay a Node timer accepts. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 type SocketExtra = {
   readonly socket: WebSocket;
@@ -43,63 +58,113 @@ function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | u
  * Serves the graphql-ws protocol on the HTTP server's `path`, executing every operation
  * through the same Yoga instance (and so the same plugins, context and error masking) as HTTP.
  * This is the only module that knows the `ws` library.
+ *
+ * It is its own thin adapter rather than graphql-ws' `useServer` so that a send never waits
+ * for the kernel: what a slow client has not read piles up in the socket's buffer, where
+ * `bufferedAmount` sees it and the slow-consumer bound applies, instead of in the event streams.
  */
 export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
-  const { server, path, yoga, identifyCaller, metrics, maxFrameBytes } = options;
+  const { server, path, yoga, identifyCaller, metrics, maxFrameBytes, limits } = options;
   const log = options.logger.child({ component: 'graphql-ws' });
-  const wss = new WebSocketServer({ server, path, maxPayload: maxFrameBytes });
+  const wss = new WebSocketServer({ server, path, maxPayload: maxFrameBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
+  const stopHeartbeat = startHeartbeat(wss, limits.heartbeatIntervalMs);
 
-  wss.on('connection', (socket) => {
-    metrics.connectionOpened();
-    socket.once('close', () => metrics.connectionClosed());
-  });
+  /** Ends a connection whose user token expires, so that no connection outlives its credentials. */
+  const closeWhenExpired = (socket: WebSocket, expiresAtMs: number) => {
+    const timer = setTimeout(() => socket.close(CLOSE_CODES.tokenExpired, 'Token expired'), Math.min(expiresAtMs - Date.now(), MAX_TIMER_MS));
+    socket.once('close', () => clearTimeout(timer));
+  };
 
-  useServer<Record<string, unknown> | undefined, SocketExtra>(
-    {
-      async onConnect(ctx) {
-        const caller = await identifyCaller(authorizationOf(ctx.connectionParams));
-        if (caller.kind === 'invalid') {
-          log.info({ reason: caller.reason }, 'refused a WebSocket connection with a bad token');
-          return false; // graphql-ws closes the socket with 4403 Forbidden
-        }
-        ctx.extra.caller = caller;
-        return true;
-      },
-      async onSubscribe(ctx, _id, payload) {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          caller: ctx.extra.caller,
-        });
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('The query could not be parsed.')];
-        }
+  const cutOffIfSlow = (socket: WebSocket) => {
+    if (socket.bufferedAmount <= limits.maxBufferedBytes || socket.readyState !== socket.OPEN) return;
+    log.warn({ bufferedBytes: socket.bufferedAmount }, 'closing a connection that does not read what it is sent');
+    socket.close(CLOSE_CODES.slowConsumer, 'Slow consumer');
+    // A client that reads nothing will not read the close frame either.
+    setTimeout(() => socket.terminate(), 1000).unref();
+  };
+
+  const protocol: ServerOptions<Record<string, unknown> | undefined, SocketExtra> = {
+    connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+    async onConnect(ctx) {
+      const caller = await identifyCaller(authorizationOf(ctx.connectionParams));
+      if (caller.kind === 'invalid') {
+        log.info({ reason: caller.reason }, 'refused a WebSocket connection with a bad token');
+        return false; // graphql-ws closes the socket with 4403 Forbidden
+      }
+      ctx.extra.caller = caller;
+      if (caller.kind === 'user') closeWhenExpired(ctx.extra.socket, caller.user.expiresAtMs);
+      return true;
+    },
+    async onSubscribe(ctx, _id, payload) {
+      // graphql-ws has already registered this operation in ctx.subscriptions.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+        const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
+        return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
+      }
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        ...ctx,
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        params: payload,
+        caller: ctx.extra.caller,
+      });
+      let document;
+      try {
+        // Both throw GraphQLErrors for a bad document (the query limits do so while validating).
+        document = parse(payload.query);
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
-        const rootValue: EnvelopedRoot = { execute, subscribe };
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue,
-        };
-      },
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      } catch (error) {
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
+      const rootValue: EnvelopedRoot = { execute, subscribe };
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue,
+      };
     },
-    wss,
-  );
+    onNext: (ctx) => cutOffIfSlow(ctx.extra.socket),
+    execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+    subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+  };
+  const graphqlWs = makeServer(protocol);
+
+  wss.on('connection', (socket, request) => {
+    metrics.connectionOpened();
+    socket.on('error', (error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed'));
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => {
+          if (socket.readyState === socket.OPEN) socket.send(data);
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (onMessage) =>
+          socket.on('message', (data) => {
+            onMessage(String(data)).catch((error: unknown) => {
+              log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      metrics.connectionClosed();
+      void closed(code, String(reason));
+    });
+    if (wss.clients.size > limits.maxConnections) socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');
+  });
 
   return {
     /** Closes every socket with `code` and stops accepting new ones. */
     close(code: number = CloseCode.InternalServerError, reason = 'Server shutting down'): Promise<void> {
+      stopHeartbeat();
       for (const client of wss.clients) client.close(code, reason);
       return new Promise((resolve) => wss.close(() => resolve()));
     },
