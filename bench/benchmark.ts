@@ -6,15 +6,16 @@
  * (the smoke test calls it); run.ts is the command line.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../src/config/config';
 import { startClientWorker, type ClientWorker } from './client-pool';
 import { DEFAULT_OPTIONS, type BenchmarkOptions } from './options';
-import { describeMachine, readCpuMs, readRssKiB } from './proc';
+import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
 import type { BroadcastReply, ConnectReply, EventTag, LoopDelayReply, NotificationsReply, WorkerProblems } from './protocol';
 import { createPublisher, type Publisher } from './publisher';
-import { liveSubscriptions, scrapeMetrics, serverLoopDelay, waitForLive } from './server-metrics';
+import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
 import { startServer, targetServer, type ServerUnderTest } from './server-process';
 import { median, percentile, round, wallClockMs } from './stats';
 import type { BenchmarkReport, LoopDelay, PhaseLoopDelay } from './report';
@@ -64,13 +65,13 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     const localAddress = (w: number) => (new URL(server.url).hostname === '127.0.0.1' ? `127.0.0.${10 + w}` : undefined);
     const allClients = <T>(ask: (client: Client, w: number) => Promise<T>) => Promise.all(clients.map(ask));
     const phaseLoopDelay = async (run: () => Promise<void>): Promise<PhaseLoopDelay> => {
-      await scrapeMetrics(server.origin); // a scrape resets prom-client's loop-delay histogram
+      await startLoopWindow(server.origin);
       await allClients(({ worker }) => worker.ask({ type: 'resetLoopDelay' }));
       await run();
-      const serverDelay = serverLoopDelay(await scrapeMetrics(server.origin));
+      const serverDelay = await endLoopWindow(server.origin);
       const clientDelays = await allClients(({ worker }) => worker.ask<LoopDelayReply>({ type: 'loopDelay' }));
       return {
-        server: { maxMs: round(serverDelay.maxMs ?? Number.NaN), p99Ms: round(serverDelay.p99Ms ?? Number.NaN) },
+        server: { maxMs: round(serverDelay.maxMs), p99Ms: round(serverDelay.p99Ms) },
         clients: { maxMs: round(Math.max(...clientDelays.map((d) => d.maxMs))), p99Ms: round(Math.max(...clientDelays.map((d) => d.p99Ms))) },
       };
     };
@@ -142,8 +143,11 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         date: startedAt.toISOString(),
         node: process.version,
         cores: availableParallelism(),
+        /** The machine's 1-minute load average when the run started: above the core count, others were competing for it. */
+        loadAverage: round(loadavg()[0] ?? Number.NaN),
         ...describeMachine(),
         target: options.url ?? `started here: ${options.server === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/main.js'}`,
+        source: options.url ? 'unknown (--url)' : describeSource(join(__dirname, '..')),
         bus: options.url ? 'as configured there' : options.redisUrl === 'memory' ? 'memory' : 'redis',
         serverPid: pid ?? null,
         options: { ...options, jwtSecret: undefined, publisherToken: undefined },
@@ -219,7 +223,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     }
 
     /** Publishes `count` notifications to random users through `send`, then waits for them. */
-    const notifyAndCollect = async (tagName: EventTag, count: number, send: (publish: (seq: number) => Promise<void>) => Promise<void>) => {
+    const notifyAndCollect = async (tagName: EventTag, count: number, send: (publish: (seq: number) => Promise<void>) => Promise<number | void>) => {
       const expected = clients.map(() => 0);
       let errors = 0;
       const publish = async (seq: number) => {
@@ -233,7 +237,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       };
       const cpuStart = cpuMs();
       const start = wallClockMs();
-      await send(publish);
+      const firedMs = await send(publish);
       const sentMs = wallClockMs() - start;
       const replies = await allClients(({ worker }, w) =>
         worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: tagName, count: expected[w] ?? 0, timeoutMs: 30_000 }),
@@ -243,7 +247,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       const accepted = count - errors;
       const latencies = replies.flatMap((reply) => reply.latenciesMs);
       const lastAt = Math.max(...replies.map((reply) => reply.lastAt));
-      return { start, sentMs, accepted, errors, received, lost: accepted - received, latencies, lastAt, cpuUsedMs, misrouted: sum(replies.map((reply) => reply.misrouted)) };
+      return { start, sentMs, firedMs: firedMs ?? sentMs, accepted, errors, received, lost: accepted - received, latencies, lastAt, cpuUsedMs, misrouted: sum(replies.map((reply) => reply.misrouted)) };
     };
 
     if (options.phases.includes('latency')) {
@@ -264,7 +268,9 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
             }
             await sleep(1);
           }
+          const firedMs = performance.now() - start;
           await Promise.all(inFlight);
+          return firedMs;
         });
       });
       const result = outcome!;
@@ -273,7 +279,8 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         rate: options.rate,
         sent: total,
         accepted: result.accepted,
-        achievedRatePerSecond: round(total / (result.sentMs / 1000), 0),
+        achievedRatePerSecond: round(total / (result.firedMs / 1000), 0),
+        acceptedRatePerSecond: round(result.accepted / (result.sentMs / 1000), 0),
         received: result.received,
         lost: result.lost,
         misrouted: result.misrouted,
@@ -324,6 +331,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       for (const error of seen.errors) problems.push(`client: ${error}`);
     }
     report.lostEvents = lost;
+    report.meta['loadAverageAtEnd'] = round(loadavg()[0] ?? Number.NaN);
     return report;
   } finally {
     publisher?.close();

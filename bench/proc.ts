@@ -29,6 +29,17 @@ export function readCpuMs(pid: number): number {
   return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Which source the started service ran: the commit, and "+changes" when src/ differs from it. */
+export function describeSource(root: string): string {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'schema'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return changed ? `${commit}+changes` : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 /** The machine, as the report states it. */
 export function describeMachine() {
   let cpuModel = 'unknown';

@@ -12,10 +12,34 @@ export function parseMetrics(text: string): MetricSample {
   return samples;
 }
 
+/** The worst loop delay seen since `startLoopWindow()`, over every scrape in between. */
+const loopWindow = new Map<string, { maxMs: number; p99Ms: number }>();
+
+/** Starts a window over which the service's loop delay is folded (the scrape it makes resets prom-client's histogram). */
+export async function startLoopWindow(origin: string): Promise<void> {
+  await scrapeMetrics(origin);
+  loopWindow.set(origin, { maxMs: 0, p99Ms: 0 });
+}
+
+/** Ends the window: the largest max and the largest p99 of the scrapes made during it (a p99 of one window, not of the whole). */
+export async function endLoopWindow(origin: string): Promise<{ maxMs: number; p99Ms: number }> {
+  await scrapeMetrics(origin);
+  const window = loopWindow.get(origin) ?? { maxMs: Number.NaN, p99Ms: Number.NaN };
+  loopWindow.delete(origin);
+  return window;
+}
+
 export async function scrapeMetrics(origin: string): Promise<MetricSample> {
   const response = await fetch(`${origin}/metrics`);
   if (!response.ok) throw new Error(`${origin}/metrics answered ${response.status}`);
-  return parseMetrics(await response.text());
+  const sample = parseMetrics(await response.text());
+  const window = loopWindow.get(origin);
+  if (window) {
+    const delay = serverLoopDelay(sample);
+    window.maxMs = Math.max(window.maxMs, delay.maxMs ?? Number.NaN);
+    window.p99Ms = Math.max(window.p99Ms, delay.p99Ms ?? Number.NaN);
+  }
+  return sample;
 }
 
 export const liveSubscriptions = (sample: MetricSample, field: 'notification' | 'forumActivity'): number =>

@@ -16,5 +16,10 @@ export const median = (values: readonly number[]): number => {
 /** Rounds for the report: enough digits to compare, not so many as to pretend precision. */
 export const round = (value: number, digits = 2): number => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
 
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
-export const wallClockMs = (): number => performance.timeOrigin + performance.now();
+/**
+ * Milliseconds (fractional) on the machine's monotonic clock: the same clock in every process of
+ * one machine, so a time taken in the publisher and one taken in a client process subtract.
+ * (performance.timeOrigin + performance.now() does not: each process fixes its origin at start,
+ * and under load those origins disagree by milliseconds.)
+ */
+export const wallClockMs = (): number => Number(process.hrtime.bigint()) / 1e6;
