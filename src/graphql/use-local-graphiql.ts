@@ -14,11 +14,26 @@ const ASSETS: Readonly<Record<string, string>> = {
   'monacoeditorwork/graphql.worker..bundle.js': 'text/javascript; charset=utf-8',
 };
 
-/** yoga's GraphiQL page with every `https://unpkg.com/@graphql-yoga/graphiql@x/dist/` URL pointed at this service. */
+/**
+ * yoga's GraphiQL page with every `https://unpkg.com/@graphql-yoga/graphiql@x/dist/` URL pointed
+ * at this service. GraphiQL sends the Headers tab only over HTTP; its WebSocket client sends its
+ * `connectionParams` option instead, so the headers it opens with (the development token) are
+ * given as connection params too, and subscriptions over WebSocket run as that user.
+ */
 export function renderLocalGraphiQL(options: GraphiQLOptions = {}): string {
-  return renderGraphiQL(options)
+  const connectionParams = typeof options.headers === 'string' ? parseHeaders(options.headers) : undefined;
+  return renderGraphiQL(connectionParams ? ({ ...options, connectionParams } as GraphiQLOptions) : options)
     .replace(/https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g, GRAPHIQL_ASSETS_PATH)
     .replace(/<link rel=icon href=https:[^>]*>/, '');
+}
+
+function parseHeaders(json: string): Record<string, unknown> | undefined {
+  try {
+    const headers: unknown = JSON.parse(json);
+    return headers && typeof headers === 'object' ? (headers as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Serves the files of the `@graphql-yoga/graphiql` package under `/graphiql/`, read once and kept. */
