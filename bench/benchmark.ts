@@ -21,6 +21,7 @@ import { median, percentile, round, wallClockMs } from './stats';
 import type { BenchmarkReport, LoopDelay, PhaseLoopDelay } from './report';
 
 const WARMUP_CONNECTIONS = 20;
+const IDLE_SAMPLE_MS = 2_000;
 const FORUM_ID = 'bench-forum';
 
 interface Client {
@@ -137,6 +138,14 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       heapForum = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
       log(`${liveForum} forumActivity subscriptions live; RSS → ${rssForum} KiB`);
     }
+    // The service's CPU while nothing is published: what the connections cost by just being there
+    // (heartbeats, timers). A measurement over a fixed time, so a sleep is what it takes.
+    let idleCpuPercent = Number.NaN;
+    if (options.phases.includes('memory') && pid !== undefined) {
+      const idleStart = cpuMs();
+      await sleep(IDLE_SAMPLE_MS);
+      idleCpuPercent = round(((cpuMs() - idleStart) / IDLE_SAMPLE_MS) * 100, 1);
+    }
     const perConnection = (after: number, base: number, unit: number) => round((after - base) / unit / Math.max(1, liveNotification), 2);
     const report: BenchmarkReport = {
       meta: {
@@ -162,6 +171,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
             rssPerConnectionWithForumKiB: options.forum ? perConnection(rssForum, rssBefore, 1) : null,
             heapPerConnectionNotificationKiB: perConnection(heapNotification, heapBefore, 1024),
             heapPerConnectionWithForumKiB: options.forum ? perConnection(heapForum, heapBefore, 1024) : null,
+            idleCpuPercent,
           }
         : null,
       broadcast: null,

@@ -22,6 +22,8 @@ export interface BenchmarkReport {
     rssPerConnectionWithForumKiB: number | null;
     heapPerConnectionNotificationKiB: number;
     heapPerConnectionWithForumKiB: number | null;
+    /** The service's CPU (% of one core) over 2 s with every subscription live and nothing published. */
+    idleCpuPercent: number;
   } | null;
   broadcast: {
     events: number;
@@ -100,6 +102,7 @@ export function formatTable(report: BenchmarkReport): string {
     ['server RSS per connection, notification only', show(memory?.rssPerConnectionNotificationKiB, ' KiB'), ISSUE.rssNotification],
     ['… with forumActivity too', show(memory?.rssPerConnectionWithForumKiB, ' KiB'), ISSUE.rssForum],
     ['V8 heap used per connection (notification / both)', `${show(memory?.heapPerConnectionNotificationKiB, ' KiB')} / ${show(memory?.heapPerConnectionWithForumKiB, ' KiB')}`, ['', '', '']],
+    ['server CPU while idle with every subscription live', show(memory?.idleCpuPercent, ' % of a core'), ['', '', '']],
     [`broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`, show(broadcast?.timeToLastMs.median, ' ms'), ISSUE.toLast],
     ['server CPU per delivered broadcast message', show(broadcast?.serverCpuPerDeliveryUs, ' µs'), ISSUE.cpu],
     [`notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s), p50 / p99`, `${show(latency?.p50Ms)} / ${show(latency?.p99Ms, ' ms')}`, ISSUE.latency],
