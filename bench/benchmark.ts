@@ -343,6 +343,11 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     report.lostEvents = lost;
     report.meta['loadAverageAtEnd'] = round(loadavg()[0] ?? Number.NaN);
     return report;
+  } catch (error) {
+    // What the service said last is usually why (it has exited, or hit its file limit).
+    const output = server.output().trim();
+    if (output && error instanceof Error) error.message += `\n--- the service's last output ---\n${output}`;
+    throw error;
   } finally {
     publisher?.close();
     await Promise.all(workers.map((worker) => worker.stop()));

@@ -72,6 +72,7 @@ export async function startServer(options: { mode: 'tsx' | 'dist'; redisUrl: str
   child.stdout!.setEncoding('utf8').on('data', keep);
   child.stderr!.setEncoding('utf8').on('data', keep);
   const exited = once(child, 'exit');
+  void exited.then(([code, signal]) => keep(`\n[the service exited: ${code ?? signal}]`));
   const endpoints = endpointsOf(`http://127.0.0.1:${port}/graphql`);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
