@@ -13,11 +13,12 @@ import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../src/conf
 import { startClientWorker, type ClientWorker } from './client-pool';
 import { DEFAULT_OPTIONS, type BenchmarkOptions } from './options';
 import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
-import type { BroadcastReply, ConnectReply, EventTag, LoopDelayReply, NotificationsReply, WorkerProblems } from './protocol';
+import type { BroadcastReply, ConnectReply, LoopDelayReply, NotificationsReply, WorkerProblems } from './protocol';
 import { createPublisher, type Publisher } from './publisher';
 import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
 import { startServer, targetServer, type ServerUnderTest } from './server-process';
-import { median, percentile, round, wallClockMs } from './stats';
+import { atRate, broadcastOnce, notifyAndCollect, sum, withConcurrency, type LoadContext } from './load';
+import { median, percentile, round } from './stats';
 import type { BenchmarkReport, LoopDelay, PhaseLoopDelay } from './report';
 
 const WARMUP_CONNECTIONS = 20;
@@ -38,7 +39,6 @@ function assignUsers(n: number, count: number, tag: string): string[][] {
   });
 }
 
-const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): Promise<BenchmarkReport> {
   const options: BenchmarkOptions = { ...DEFAULT_OPTIONS, ...overrides };
@@ -182,23 +182,19 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       problems,
     };
 
+    const load: LoadContext = {
+      workers,
+      users: everyUser.map(({ userId, w }) => ({ userId, worker: w })),
+      subscribedPerWorker: connectReplies.map((reply) => reply.subscribed),
+      publisher,
+      cpuMs,
+      onProblem: (problem) => problems.push(problem),
+    };
     if (options.phases.includes('broadcast')) {
       if (!options.forum) problems.push('broadcast phase skipped: it needs the forumActivity subscriptions (--forum)');
       else {
         log(`broadcast: 1 warm-up + ${options.broadcasts} forum events to ${subscribedSockets} subscribers`);
-        const broadcastOnce = async (seq: number) => {
-          const sentAt = wallClockMs();
-          const error = await publisher!.broadcast(FORUM_ID, { tag: 'broadcast', seq });
-          if (error) problems.push(`broadcast publish ${seq}: ${error}`);
-          const replies = await allClients(({ worker }, w) =>
-            worker.ask<BroadcastReply>({ type: 'awaitBroadcast', seq, count: connectReplies[w]?.subscribed ?? 0, timeoutMs: 30_000 }),
-          );
-          const received = sum(replies.map((reply) => reply.received));
-          const lastAt = Math.max(...replies.filter((reply) => reply.received > 0).map((reply) => reply.lastAt));
-          const firstAt = Math.min(...replies.filter((reply) => reply.received > 0).map((reply) => reply.firstAt));
-          return { received, lost: subscribedSockets - received, timeToLastMs: lastAt - sentAt, timeToFirstMs: firstAt - sentAt };
-        };
-        const warm = await broadcastOnce(0);
+        const warm = await broadcastOnce(load, FORUM_ID, 0);
         lost += warm.lost;
         const results: Array<Awaited<ReturnType<typeof broadcastOnce>>> = [];
         let cpuUsedMs = 0;
@@ -206,7 +202,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         const deliveredBefore = (await scrapeMetrics(server.origin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0;
         const loop = await phaseLoopDelay(async () => {
           const cpuStart = cpuMs();
-          for (let seq = 1; seq <= options.broadcasts; seq++) results.push(await broadcastOnce(seq));
+          for (let seq = 1; seq <= options.broadcasts; seq++) results.push(await broadcastOnce(load, FORUM_ID, seq));
           cpuUsedMs = cpuMs() - cpuStart;
         });
         delivered = sum(results.map((result) => result.received));
@@ -232,56 +228,12 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       }
     }
 
-    /** Publishes `count` notifications to random users through `send`, then waits for them. */
-    const notifyAndCollect = async (tagName: EventTag, count: number, send: (publish: (seq: number) => Promise<void>) => Promise<number | void>) => {
-      const expected = clients.map(() => 0);
-      let errors = 0;
-      const publish = async (seq: number) => {
-        const user = everyUser[Math.floor(Math.random() * everyUser.length)] as { userId: string; w: number };
-        expected[user.w] = (expected[user.w] ?? 0) + 1;
-        const error = await publisher!.notify(user.userId, { tag: tagName, seq });
-        if (error) {
-          expected[user.w] = (expected[user.w] ?? 0) - 1;
-          if (errors++ < 5) problems.push(`${tagName} publish: ${error}`);
-        }
-      };
-      const cpuStart = cpuMs();
-      const start = wallClockMs();
-      const firedMs = await send(publish);
-      const sentMs = wallClockMs() - start;
-      const replies = await allClients(({ worker }, w) =>
-        worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: tagName, count: expected[w] ?? 0, timeoutMs: 30_000 }),
-      );
-      const cpuUsedMs = cpuMs() - cpuStart;
-      const received = sum(replies.map((reply) => reply.received));
-      const accepted = count - errors;
-      const latencies = replies.flatMap((reply) => reply.latenciesMs);
-      const lastAt = Math.max(...replies.map((reply) => reply.lastAt));
-      return { start, sentMs, firedMs: firedMs ?? sentMs, accepted, errors, received, lost: accepted - received, latencies, lastAt, cpuUsedMs, misrouted: sum(replies.map((reply) => reply.misrouted)) };
-    };
-
     if (options.phases.includes('latency')) {
       const total = Math.max(1, Math.round(options.rate * options.duration));
       log(`latency: ${total} notifications at ${options.rate}/s to random users`);
       let outcome: Awaited<ReturnType<typeof notifyAndCollect>> | undefined;
       const loop = await phaseLoopDelay(async () => {
-        outcome = await notifyAndCollect('latency', total, async (publish) => {
-          const inFlight = new Set<Promise<void>>();
-          const start = performance.now();
-          let sent = 0;
-          while (sent < total) {
-            const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
-            while (sent < due) {
-              const request = publish(sent++);
-              inFlight.add(request);
-              void request.then(() => inFlight.delete(request));
-            }
-            await sleep(1);
-          }
-          const firedMs = performance.now() - start;
-          await Promise.all(inFlight);
-          return firedMs;
-        });
+        outcome = await notifyAndCollect(load, 'latency', total, atRate(total, options.rate));
       });
       const result = outcome!;
       lost += result.lost;
@@ -308,13 +260,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       log(`throughput: ${options.publishes} publishNotification calls, ${options.concurrency} in flight`);
       let outcome: Awaited<ReturnType<typeof notifyAndCollect>> | undefined;
       const loop = await phaseLoopDelay(async () => {
-        outcome = await notifyAndCollect('throughput', options.publishes, async (publish) => {
-          let next = 0;
-          const lane = async () => {
-            while (next < options.publishes) await publish(next++);
-          };
-          await Promise.all(Array.from({ length: Math.min(options.concurrency, options.publishes) }, lane));
-        });
+        outcome = await notifyAndCollect(load, 'throughput', options.publishes, withConcurrency(options.publishes, options.concurrency));
       });
       const result = outcome!;
       lost += result.lost;
