@@ -36,6 +36,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const presence = createPresenceStore(config.bus, logger);
   const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
 
+  let stopping = false;
   const yoga = createYogaServer({
     resolverDependencies: {
       bus,
@@ -48,7 +49,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     identifyCaller,
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
-    isReady: () => bus.isConnected(),
+    isReady: () => !stopping && bus.isConnected(),
     plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits)],
   });
 
@@ -82,10 +83,18 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     return { url, port };
   }
 
-  async function stop(): Promise<void> {
+  /**
+   * Graceful: unready at once, no new connections, every socket told to reconnect elsewhere
+   * (1012), requests in flight (publishes) finished; streams that never finish by themselves
+   * (SSE) are cut after `drainMs`.
+   */
+  async function stop(drainMs = 3000): Promise<void> {
+    stopping = true;
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+    const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
+    await drained;
+    clearTimeout(cutStreams);
     await presence.close();
     await bus.close();
     await yoga.dispose();
