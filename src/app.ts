@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCallerIdentifier } from './auth/identify-caller';
 import { createPublisherTokenMatcher } from './auth/publisher-token';
@@ -13,6 +14,7 @@ import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
+import { reloadTlsOnChange } from './transport/tls-reloader';
 
 /** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
 export const RESTART_CLOSE_CODE = 1012;
@@ -54,6 +56,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   });
 
   const server = createHttpServer(yoga, config.tls);
+  const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
@@ -90,6 +93,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
    */
   async function stop(drainMs = 3000): Promise<void> {
     stopping = true;
+    stopTlsReload();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
