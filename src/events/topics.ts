@@ -7,6 +7,11 @@ import type { PresenceChangedEvent, TypingEvent } from './thread-payloads';
  */
 export interface Topic<Payload> {
   readonly channel: string;
+  /**
+   * The key subscribers of this topic may be indexed by (see `openEventStream`'s `routeKey`),
+   * so that an event reaches only the subscribers it can match.
+   */
+  readonly routeKey?: (payload: Payload) => string;
   /** Never set: it only carries the payload type. */
   readonly payloadType?: Payload;
 }
@@ -18,7 +23,11 @@ export function notificationTopic(userId: string): Topic<NotificationEvent> {
 
 /** One channel per visibility class, so who may see an event is decided by the channel itself. */
 export function forumActivityTopic(visibility: Visibility): Topic<ForumActivityEvent> {
-  return { channel: `forum-activity:${visibility}` };
+  return { channel: `forum-activity:${visibility}`, routeKey: forumIdOf };
+}
+
+function forumIdOf(event: ForumActivityEvent): string {
+  return event.forumId;
 }
 
 /** One channel per thread for typing, so only processes with readers of that thread get it. */

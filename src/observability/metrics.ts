@@ -55,9 +55,13 @@ export function createMetrics() {
     subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
     subscriptionEnded: (field: SubscriptionField) => adjustLive(field, -1),
     eventPublished: (kind: 'notification' | 'forum_activity' | 'typing') => published.inc({ kind }),
-    eventDelivered(field: SubscriptionField, publishedAtMs: number) {
-      delivered.inc({ field });
-      latency.observe({ field }, Math.max(0, Date.now() - publishedAtMs) / 1000);
+    /** `count` subscribers were handed the event at once (one shared execution). */
+    eventDelivered(field: SubscriptionField, publishedAtMs: number, count = 1) {
+      if (count <= 0) return;
+      delivered.inc({ field }, count);
+      const seconds = Math.max(0, Date.now() - publishedAtMs) / 1000;
+      const observed = latency.labels({ field });
+      for (let i = 0; i < count; i += 1) observed.observe(seconds);
     },
     liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
     /** How many subscriptions of `field` have ever become live: it only grows. */

@@ -1,14 +1,17 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller } from '../auth/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
+import { visibleClasses } from '../events/visibility';
+import { audienceOf } from '../graphql/authorize';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { startHeartbeat } from './heartbeat';
+import { createSubscriptionFanOut, type SharedSubscriptionRequest } from './subscription-fan-out';
 
 export interface GraphQLWebSocketOptions {
   readonly server: Server;
@@ -44,6 +47,31 @@ type SocketExtra = {
 interface EnvelopedRoot {
   execute(args: ExecutionArgs): unknown;
   subscribe(args: ExecutionArgs): unknown;
+}
+
+/** The rootValue of an operation that reads a shared execution instead of running its own. */
+interface SharedRoot {
+  readonly share: SharedSubscriptionRequest<WebSocket>;
+}
+
+/**
+ * The subscription fields whose execution subscribers may share, each with what of the
+ * caller its result depends on (the group key's part that comes from the context). A field
+ * not listed here runs once per subscriber: `notification` is one user's own channel, and
+ * `threadViewers` makes each subscriber present.
+ */
+const SHAREABLE_FIELDS: Readonly<Record<string, (caller: Caller) => string>> = {
+  // The resolver decides visibility by the caller's classes alone: never share across classes.
+  forumActivity: (caller) => visibleClasses(audienceOf(caller)).join(','),
+};
+
+/** The root field of a subscription whose execution can be shared, if it is one. */
+function shareableField(document: DocumentNode, operationName: string | null | undefined): string | null {
+  const operation = getOperationAST(document, operationName);
+  if (operation?.operation !== 'subscription' || operation.selectionSet.selections.length !== 1) return null;
+  const [selection] = operation.selectionSet.selections;
+  if (selection?.kind !== Kind.FIELD || (selection.directives?.length ?? 0) > 0) return null;
+  return Object.hasOwn(SHAREABLE_FIELDS, selection.name.value) ? selection.name.value : null;
 }
 
 /** GraphiQL sends its header editor's entries as connection params, so any letter case is accepted. */
@@ -83,6 +111,20 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     setTimeout(() => socket.terminate(), 1000).unref();
   };
 
+  const fanOut = createSubscriptionFanOut<WebSocket>({
+    send(socket, frame) {
+      if (socket.readyState !== socket.OPEN) return;
+      socket.send(frame, { binary: false });
+      cutOffIfSlow(socket);
+    },
+    onMembersLive(field, delta) {
+      for (let i = 0; i < Math.abs(delta); i += 1) {
+        if (delta > 0) metrics.subscriptionStarted(field as never);
+        else metrics.subscriptionEnded(field as never);
+      }
+    },
+  });
+
   const protocol: ServerOptions<Record<string, unknown> | undefined, SocketExtra> = {
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
     async onConnect(ctx) {
@@ -95,7 +137,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       if (caller.kind === 'user') closeWhenExpired(ctx.extra.socket, caller.user.expiresAtMs);
       return true;
     },
-    async onSubscribe(ctx, _id, payload) {
+    async onSubscribe(ctx, id, payload) {
       // graphql-ws has already registered this operation in ctx.subscriptions.
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
@@ -118,6 +160,26 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         if (error instanceof GraphQLError) return [error];
         throw error;
       }
+      const field = ctx.extra.caller ? shareableField(document, payload.operationName) : null;
+      if (field !== null) {
+        const caller = ctx.extra.caller as Caller;
+        // Everything the execution depends on; the query text stands for the (cached) document.
+        const key = [field, SHAREABLE_FIELDS[field]!(caller), payload.operationName ?? '', JSON.stringify(payload.variables ?? {}), payload.query].join('\u0000');
+        const share: SharedSubscriptionRequest<WebSocket> = {
+          key,
+          field: field as SharedSubscriptionRequest<WebSocket>['field'],
+          member: { socket: ctx.extra.socket, operationId: id },
+          // Only the group's first member runs this: one subscribe, with its context.
+          start: async (members) => {
+            const contextValue = Object.assign(await contextFactory(), { fanOut: members });
+            return (await subscribe({ schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue })) as
+              | AsyncIterable<ExecutionResult>
+              | ExecutionResult;
+          },
+        };
+        const rootValue: SharedRoot = { share };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: null, rootValue };
+      }
       const rootValue: EnvelopedRoot = { execute, subscribe };
       return {
         schema,
@@ -130,7 +192,10 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     },
     onNext: (ctx) => cutOffIfSlow(ctx.extra.socket),
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-    subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+    subscribe: (args) => {
+      const root = args.rootValue as EnvelopedRoot | SharedRoot;
+      return ('share' in root ? fanOut.join(root.share) : root.subscribe(args)) as never;
+    },
   };
   const graphqlWs = makeServer(protocol);
 

@@ -9,6 +9,10 @@ interface ActivityData {
   forumActivity: Record<string, unknown> & { title: string };
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe.each(BUSES)('forum activity on the $name bus', (bus) => {
   let server: TestApp;
   beforeAll(async () => {
@@ -112,6 +116,35 @@ describe.each(BUSES)('forum activity on the $name bus', (bus) => {
     }
     await publish({ kind: 'POST_CREATED', forumId: 'f5', title: 'marker' }, PUBLISHER_TOKEN);
     expect(await titlesUntilMarker(staff!)).toEqual(titles);
+  });
+
+  it('shares one execution among subscribers of one class, counting each of them, until the last leaves', async () => {
+    const metrics = server.app.metrics;
+    const liveBefore = metrics.liveSubscriptions('forumActivity');
+    const variables = { forumId: 'f7' };
+    const tokens = await Promise.all([10, 11, 12].map((id) => userToken(id)));
+    const [first, second, third] = await subscribeAll(tokens.map((token) => ({ token, variables })));
+    const [anonymous] = await subscribeAll([{ variables }]);
+    expect(metrics.liveSubscriptions('forumActivity')).toBe(liveBefore + 4);
+
+    await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'members only', visibility: 'MEMBERS' }, PUBLISHER_TOKEN);
+    await publish({ kind: 'POST_CREATED', forumId: 'f8', title: 'other forum' }, PUBLISHER_TOKEN);
+    await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'marker' }, PUBLISHER_TOKEN);
+    for (const subscription of [first, second, third]) expect(await titlesUntilMarker(subscription!)).toEqual(['members only']);
+    expect(await titlesUntilMarker(anonymous!)).toEqual([]);
+
+    second!.dispose();
+    await waitFor(() => metrics.liveSubscriptions('forumActivity') === liveBefore + 3);
+    await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'after one left', visibility: 'MEMBERS' }, PUBLISHER_TOKEN);
+    await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'marker' }, PUBLISHER_TOKEN);
+    for (const subscription of [first, third]) expect(await titlesUntilMarker(subscription!)).toEqual(['after one left']);
+
+    for (const subscription of [first, third, anonymous]) subscription!.dispose();
+    await waitFor(() => metrics.liveSubscriptions('forumActivity') === liveBefore);
+    // A group that ended starts afresh for the next subscriber.
+    const [again] = await subscribeAll([{ token: tokens[0], variables }]);
+    await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'marker' }, PUBLISHER_TOKEN);
+    expect(await titlesUntilMarker(again!)).toEqual([]);
   });
 
   it('refuses publishes from anyone but the publisher and bad input, publishing nothing', async () => {

@@ -4,6 +4,7 @@ import { forumActivityTopic } from '../../events/topics';
 import { visibleClasses } from '../../events/visibility';
 import { openEventStream } from '../../pubsub/event-stream';
 import { assertPublisher, audienceOf } from '../authorize';
+import { subscribersOf, type GraphQLContext } from '../context';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers } from '../generated/resolvers-types';
 import { assertInputSize, assertNotBlank } from '../validate-input';
@@ -42,6 +43,8 @@ export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumA
           const topics = visibleClasses(audienceOf(caller)).map(forumActivityTopic);
           const stream = await unlessBusUnavailable(() =>
             openEventStream(bus, topics, {
+              // The forum is decided by the topics' index; the rest of the filter per event.
+              routeKey: filter.forumId ?? null,
               accept: (event) => matchesForumFilter(event, filter),
               onEnd: () => metrics.subscriptionEnded('forumActivity'),
             }),
@@ -49,8 +52,8 @@ export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumA
           metrics.subscriptionStarted('forumActivity');
           return stream;
         },
-        resolve(event: ForumActivityEvent) {
-          metrics.eventDelivered('forumActivity', Date.parse(event.occurredAt));
+        resolve(event: ForumActivityEvent, _args: unknown, context: GraphQLContext) {
+          metrics.eventDelivered('forumActivity', Date.parse(event.occurredAt), subscribersOf(context));
           return event;
         },
       },
