@@ -3,19 +3,23 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
-type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+/** A request without its `id` (the pool adds it), for each member of the union `R`. */
+type RequestBody<R> = R extends { readonly id: number } ? Omit<R, 'id'> : never;
 
 /** One client process, as its parent sees it: ask it something, get the reply. */
-export interface ClientWorker {
+export interface ClientWorker<Request = WorkerRequest> {
   readonly index: number;
   readonly pid: number;
-  ask<T>(request: RequestBody): Promise<T>;
+  ask<T>(request: RequestBody<Request>): Promise<T>;
   stop(): Promise<void>;
 }
 
-/** Forks a client worker (bench/client-worker.ts through the tsx loader) and resolves once it is ready. */
-export async function startClientWorker(index: number): Promise<ClientWorker> {
-  const child: ChildProcess = fork(join(__dirname, 'client-worker.ts'), [], {
+/**
+ * Forks a client worker (`script` in bench/, bench/client-worker.ts by default, through the tsx
+ * loader) and resolves once it is ready. `Request` is the union of requests that script answers.
+ */
+export async function startClientWorker<Request = WorkerRequest>(index: number, script = 'client-worker.ts'): Promise<ClientWorker<Request>> {
+  const child: ChildProcess = fork(join(__dirname, script), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_OPTIONS: '' },
@@ -44,7 +48,7 @@ export async function startClientWorker(index: number): Promise<ClientWorker> {
   return {
     index,
     pid: child.pid as number,
-    ask<T>(request: RequestBody): Promise<T> {
+    ask<T>(request: RequestBody<Request>): Promise<T> {
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (value: unknown) => void, reject });

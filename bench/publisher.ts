@@ -12,8 +12,8 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
   const target = new URL(url);
   if (target.protocol !== 'http:') throw new Error(`the benchmark publishes over http only (got ${url})`);
 
-  /** Resolves with an error message, or undefined when the service accepted the event. */
-  const post = (query: string, variables: Record<string, unknown>): Promise<string | undefined> =>
+  /** The service's answer to one POST: its body when the status is 200, else an error message. */
+  const send = (query: string, variables: Record<string, unknown>): Promise<{ body: string } | { error: string }> =>
     new Promise((resolve) => {
       const body = JSON.stringify({ query, variables });
       const outgoing = request(
@@ -29,15 +29,18 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
           let text = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => {
-            if (response.statusCode !== 200) return resolve(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
-            resolve(text.includes('"errors"') ? text.slice(0, 300) : undefined);
-          });
+          response.on('end', () => resolve(response.statusCode === 200 ? { body: text } : { error: `HTTP ${response.statusCode}: ${text.slice(0, 200)}` }));
         },
       );
-      outgoing.on('error', (error) => resolve(error.message));
+      outgoing.on('error', (error) => resolve({ error: error.message }));
       outgoing.end(body);
     });
+
+  /** Resolves with an error message, or undefined when the service accepted the event. */
+  const post = async (query: string, variables: Record<string, unknown>): Promise<string | undefined> => {
+    const answer = await send(query, variables);
+    return 'error' in answer ? answer.error : answer.body.includes('"errors"') ? answer.body.slice(0, 300) : undefined;
+  };
 
   return {
     notify(userId: string, data: Omit<EventData, 'sentAt'>): Promise<string | undefined> {
@@ -49,6 +52,20 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
       return post(PUBLISH_FORUM_ACTIVITY, {
         input: { kind: 'POST_CREATED', forumId, threadId: '1', postId: String(data.seq), actorId: '1', title: `benchmark ${data.tag} ${data.seq}`, visibility: 'MEMBERS', data: { ...data, sentAt } },
       });
+    },
+    /**
+     * `publishNotification` or `publishForumActivity` with an input of the caller's: resolves with
+     * the accepted event's `id` (the service answered with one), or an error message.
+     */
+    async publish(field: 'publishNotification' | 'publishForumActivity', input: Record<string, unknown>): Promise<{ id: string } | { error: string }> {
+      const answer = await send(field === 'publishNotification' ? PUBLISH_NOTIFICATION : PUBLISH_FORUM_ACTIVITY, { input });
+      if ('error' in answer) return answer;
+      try {
+        const id = (JSON.parse(answer.body) as { data?: Record<string, { id?: unknown } | null> | null }).data?.[field]?.id;
+        return typeof id === 'string' ? { id } : { error: answer.body.slice(0, 300) };
+      } catch {
+        return { error: `an unparsable answer: ${answer.body.slice(0, 200)}` };
+      }
     },
     close: () => agent.destroy(),
   };

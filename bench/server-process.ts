@@ -54,15 +54,16 @@ async function waitUntilReady(origin: string, exited: Promise<unknown>, output: 
 /**
  * Starts the service as `npm start` would, in a process of its own, on a free port and a Redis
  * key prefix of its own, with LOG_LEVEL=warn so that logging does not weigh on the figures.
+ * `env` adds (or overrides) variables of the service, e.g. a larger REPLAY_MAX_PER_USER.
  */
-export async function startServer(options: { mode: 'tsx' | 'dist'; redisUrl: string }): Promise<ServerUnderTest> {
+export async function startServer(options: { mode: 'tsx' | 'dist'; redisUrl: string; env?: Readonly<Record<string, string>> }): Promise<ServerUnderTest> {
   const port = await freePort();
   const bus = options.redisUrl === 'memory' ? {} : { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: `bench:${randomUUID()}:` };
   const args = options.mode === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
   // One process (tsx as a loader, not its CLI, which would fork a second one whose RSS we would miss).
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...bus },
+    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...bus, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
