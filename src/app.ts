@@ -12,6 +12,7 @@ import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
 import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
+import { createLaravelBridge } from './laravel/create-laravel-bridge';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
 import { reloadTlsOnChange } from './transport/tls-reloader';
@@ -38,6 +39,18 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const presence = createPresenceStore(config.bus, logger);
   const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
 
+  const laravel =
+    config.laravel &&
+    createLaravelBridge(config.laravel, {
+      bus,
+      history,
+      metrics,
+      nextForumActivityId: randomUUID,
+      maxPayloadBytes: config.maxPayloadBytes,
+      logger,
+      claims: config.bus.kind === 'redis' ? config.bus : undefined,
+    });
+
   let stopping = false;
   const yoga = createYogaServer({
     resolverDependencies: {
@@ -52,7 +65,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits)],
+    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
   });
 
   const server = createHttpServer(yoga, config.tls);
@@ -72,6 +85,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     await bus.whenConnected(busConnectTimeoutMs).catch((error: Error) => {
       logger.warn({ err: error.message }, 'starting while the event bus is not connected; /readyz answers 503 until it is');
     });
+    await laravel?.start(busConnectTimeoutMs);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -99,6 +113,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);
+    await laravel?.close();
     await presence.close();
     await bus.close();
     await yoga.dispose();

@@ -1,4 +1,6 @@
 import type { EventBusConfig } from '../history/create-delivery';
+import type { ChannelMap } from '../laravel/channel-map';
+import type { PusherCredentials } from '../laravel/pusher-signature';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -17,8 +19,19 @@ export interface Config {
   readonly replay: { readonly maxPerUser: number; readonly maxAgeSeconds: number };
   readonly limits: Limits;
   readonly logLevel: LogLevel;
+  /** Laravel's own broadcasters (src/laravel/); unset unless LARAVEL_REDIS_URL or PUSHER_APP_* are set. */
+  readonly laravel?: LaravelConfig;
   /** True when the development JWT secret and publisher token are in use. */
   readonly usesDevelopmentSecrets: boolean;
+}
+
+export interface LaravelConfig {
+  /** LARAVEL_CHANNEL_MAP, or config/laravel-channels.json. */
+  readonly channelMap: ChannelMap;
+  /** LARAVEL_REDIS_URL and LARAVEL_REDIS_PREFIX: read the `redis` broadcaster. */
+  readonly redis?: { readonly url: string; readonly prefix: string };
+  /** PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET: serve the Pusher HTTP API. */
+  readonly pusher?: PusherCredentials;
 }
 
 /** Bounds that keep one client from hurting the others; each has its own variable. */

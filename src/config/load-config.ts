@@ -1,5 +1,10 @@
-import { accessSync, constants } from 'node:fs';
-import { type Config, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN, type LogLevel } from './config';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseChannelMap } from '../laravel/channel-map';
+import { type Config, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN, type LaravelConfig, type LogLevel } from './config';
+
+/** The channel map used when LARAVEL_CHANNEL_MAP is unset (beside src/ and dist/ alike). */
+export const DEFAULT_CHANNEL_MAP_FILE = join(__dirname, '..', '..', 'config', 'laravel-channels.json');
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -55,19 +60,61 @@ function secret(env: Environment, name: string, developmentValue: string, produc
   return value;
 }
 
-function redisUrl(env: Environment): string | undefined {
-  const url = read(env, 'REDIS_URL');
+function redisUrl(env: Environment, name = 'REDIS_URL'): string | undefined {
+  const url = read(env, name);
   if (url === undefined) return undefined;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://host:port or rediss://host:port)');
+    throw new ConfigError(name, 'is not a URL (expected redis://host:port or rediss://host:port)');
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (got ${parsed.protocol}//)`);
+    throw new ConfigError(name, `must start with redis:// or rediss:// (got ${parsed.protocol}//)`);
   }
   return url;
+}
+
+function channelMap(env: Environment) {
+  const name = 'LARAVEL_CHANNEL_MAP';
+  const file = read(env, name) ?? DEFAULT_CHANNEL_MAP_FILE;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(name, `names a file that cannot be read as JSON: ${file} (${(error as Error).message})`);
+  }
+  try {
+    return parseChannelMap(json);
+  } catch (error) {
+    throw new ConfigError(name, `names an invalid channel map: ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Laravel's broadcasters: off unless LARAVEL_REDIS_URL or the three PUSHER_APP_* variables are set. */
+function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefined {
+  const url = redisUrl(env, 'LARAVEL_REDIS_URL');
+  const prefix = read(env, 'LARAVEL_REDIS_PREFIX');
+  if (url !== undefined && prefix === undefined) {
+    throw new ConfigError('LARAVEL_REDIS_PREFIX', "must be set with LARAVEL_REDIS_URL: Laravel's database.redis.options.prefix, e.g. laravel-database-");
+  }
+  if (url === undefined && prefix !== undefined) throw new ConfigError('LARAVEL_REDIS_PREFIX', 'is set but LARAVEL_REDIS_URL is not');
+  if (url !== undefined && prefix !== undefined && bus.kind === 'redis' && bus.url === url && bus.keyPrefix.startsWith(prefix)) {
+    throw new ConfigError('LARAVEL_REDIS_PREFIX', `("${prefix}") must not begin REDIS_KEY_PREFIX ("${bus.keyPrefix}"): the service would read its own channels as Laravel's`);
+  }
+
+  const pusherNames = ['PUSHER_APP_ID', 'PUSHER_APP_KEY', 'PUSHER_APP_SECRET'] as const;
+  const [appId, key, secret] = pusherNames.map((name) => read(env, name));
+  const missing = pusherNames.filter((name) => read(env, name) === undefined);
+  if (missing.length > 0 && missing.length < pusherNames.length) {
+    throw new ConfigError(missing[0] as string, `must be set together with ${pusherNames.filter((name) => !missing.includes(name)).join(' and ')} (all three or none)`);
+  }
+  const pusher = appId && key && secret ? Object.freeze({ appId, key, secret }) : undefined;
+
+  if (url === undefined && pusher === undefined && read(env, 'LARAVEL_CHANNEL_MAP') === undefined) return undefined;
+  const map = channelMap(env);
+  if (url === undefined && pusher === undefined) return undefined;
+  return Object.freeze({ channelMap: map, redis: url && prefix ? Object.freeze({ url, prefix }) : undefined, pusher });
 }
 
 /** Parses the environment into a frozen Config, or throws a ConfigError naming the variable. */
@@ -92,12 +139,14 @@ export function loadConfig(env: Environment): Config {
 
   const url = redisUrl(env);
   const maxPayloadBytes = integer(env, 'MAX_PAYLOAD_BYTES', 65536, 256, 16 * 1024 * 1024);
+  const bus: Config['bus'] =
+    url === undefined ? { kind: 'memory' as const } : { kind: 'redis' as const, url, keyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:' };
 
   return Object.freeze({
     production,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
-    bus: url === undefined ? { kind: 'memory' as const } : { kind: 'redis' as const, url, keyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:' },
+    bus,
     jwt: Object.freeze({ secret: jwtSecret, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') }),
     publisherTokens: Object.freeze(publisherTokens),
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : undefined,
@@ -120,6 +169,7 @@ export function loadConfig(env: Environment): Config {
       introspection: flag(env, 'INTROSPECTION', !production),
     }),
     logLevel,
+    laravel: laravel(env, bus),
     usesDevelopmentSecrets: jwtSecret === DEVELOPMENT_JWT_SECRET || publisherTokens.includes(DEVELOPMENT_PUBLISHER_TOKEN),
   });
 }

@@ -1,6 +1,7 @@
+import type { NotificationDraft } from '../events/drafts';
 import type { NotificationEvent } from '../events/payloads';
 
-export type NotificationDraft = Omit<NotificationEvent, 'id'>;
+export type { NotificationDraft };
 
 export interface RetentionLimits {
   /** Notifications kept per user; older ones are dropped first. */

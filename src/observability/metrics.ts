@@ -2,6 +2,10 @@ import { EventEmitter } from 'node:events';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type SubscriptionField = 'notification' | 'forumActivity' | 'threadViewers' | 'typing';
+/** Which of Laravel's broadcasters a message came through (src/laravel/). */
+export type LaravelSource = 'redis' | 'pusher';
+/** What became of a message from Laravel. */
+export type LaravelOutcome = 'published' | 'duplicate' | 'unknown_channel' | 'unknown_event' | 'malformed' | 'too_large' | 'unavailable';
 
 /**
  * The service's Prometheus metrics, on a registry of its own so that several apps in one
@@ -28,6 +32,12 @@ export function createMetrics() {
     name: 'realtime_events_delivered_total',
     help: 'Events handed to a subscriber, by field',
     labelNames: ['field'],
+    registers: [registry],
+  });
+  const laravelMessages = new Counter({
+    name: 'realtime_laravel_messages_total',
+    help: "Messages from Laravel's broadcasters, by source (redis, pusher) and outcome (published, duplicate: another process published it, unknown_channel, unknown_event, malformed, too_large, unavailable)",
+    labelNames: ['source', 'outcome'],
     registers: [registry],
   });
   const latency = new Histogram({
@@ -63,6 +73,7 @@ export function createMetrics() {
       const observed = latency.labels({ field });
       for (let i = 0; i < count; i += 1) observed.observe(seconds);
     },
+    laravelMessage: (source: LaravelSource, outcome: LaravelOutcome) => laravelMessages.inc({ source, outcome }),
     liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
     /** How many subscriptions of `field` have ever become live: it only grows. */
     startedSubscriptions: (field: SubscriptionField) => startedByField.get(field) ?? 0,

@@ -1,3 +1,4 @@
+import { forumActivityEvent } from '../../events/drafts';
 import { matchesForumFilter } from '../../events/forum-filter';
 import type { ForumActivityEvent } from '../../events/payloads';
 import { forumActivityTopic } from '../../events/topics';
@@ -17,20 +18,7 @@ export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumA
         assertPublisher(caller);
         assertInputSize(input, maxPayloadBytes);
         assertNotBlank({ forumId: input.forumId });
-        const event: ForumActivityEvent = {
-          id: nextForumActivityId(),
-          kind: input.kind,
-          forumId: input.forumId,
-          threadId: input.threadId ?? null,
-          postId: input.postId ?? null,
-          actorId: input.actorId ?? null,
-          title: input.title ?? null,
-          excerpt: input.excerpt ?? null,
-          url: input.url ?? null,
-          visibility: input.visibility ?? 'PUBLIC',
-          data: input.data ?? null,
-          occurredAt: new Date().toISOString(),
-        };
+        const event = forumActivityEvent(input, nextForumActivityId(), new Date().toISOString());
         await unlessBusUnavailable(() => bus.publish(forumActivityTopic(event.visibility), event));
         metrics.eventPublished('forum_activity');
         return { id: event.id, publishedAt: event.occurredAt };

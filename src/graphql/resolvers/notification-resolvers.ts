@@ -1,5 +1,5 @@
+import { notificationDraft } from '../../events/drafts';
 import type { NotificationEvent } from '../../events/payloads';
-import type { NotificationDraft } from '../../history/notification-history';
 import { openNotificationStream } from '../../history/replay-then-live';
 import { isStreamPosition } from '../../history/stream-position';
 import { assertIsUser, assertPublisher } from '../authorize';
@@ -16,15 +16,7 @@ export function createNotificationResolvers({ bus, history, metrics, maxPayloadB
         assertPublisher(caller);
         assertInputSize(input, maxPayloadBytes);
         assertNotBlank({ userId: input.userId, type: input.type, title: input.title });
-        const draft: NotificationDraft = {
-          userId: input.userId,
-          type: input.type,
-          title: input.title,
-          body: input.body ?? null,
-          url: input.url ?? null,
-          data: input.data ?? null,
-          createdAt: new Date().toISOString(),
-        };
+        const draft = notificationDraft(input, new Date().toISOString());
         const event = await unlessBusUnavailable(() => history.publish(draft));
         metrics.eventPublished('notification');
         return { id: event.id, publishedAt: event.createdAt };

@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/load-config';
+
+const expectConfigError = (env: Record<string, string>, message: string) => {
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  expect(() => loadConfig(env)).toThrow(message);
+};
+
+describe("loadConfig: Laravel's broadcasters", () => {
+  it('leaves them off by default', () => {
+    expect(loadConfig({}).laravel).toBeUndefined();
+  });
+
+  it('reads the redis broadcaster and the Pusher credentials, with the default channel map', () => {
+    const config = loadConfig({
+      LARAVEL_REDIS_URL: 'redis://laravel:6379/0',
+      LARAVEL_REDIS_PREFIX: 'mechamap-database-',
+      PUSHER_APP_ID: '1001',
+      PUSHER_APP_KEY: 'key',
+      PUSHER_APP_SECRET: 'secret',
+    });
+    expect(config.laravel).toMatchObject({
+      redis: { url: 'redis://laravel:6379/0', prefix: 'mechamap-database-' },
+      pusher: { appId: '1001', key: 'key', secret: 'secret' },
+    });
+    expect(config.laravel!.channelMap.forumEvents.get('ThreadCreated')).toBe('THREAD_CREATED');
+    expect(Object.isFrozen(config.laravel)).toBe(true);
+  });
+
+  it('refuses half a configuration, each time naming the variable', () => {
+    expectConfigError({ LARAVEL_REDIS_URL: 'redis://laravel:6379' }, 'LARAVEL_REDIS_PREFIX must be set with LARAVEL_REDIS_URL');
+    expectConfigError({ LARAVEL_REDIS_PREFIX: 'laravel_database_' }, 'LARAVEL_REDIS_PREFIX is set but LARAVEL_REDIS_URL is not');
+    expectConfigError({ LARAVEL_REDIS_URL: 'http://laravel', LARAVEL_REDIS_PREFIX: 'p' }, 'LARAVEL_REDIS_URL must start with redis://');
+    expectConfigError({ PUSHER_APP_ID: '1', PUSHER_APP_SECRET: 's' }, 'PUSHER_APP_KEY must be set together with PUSHER_APP_ID and PUSHER_APP_SECRET');
+  });
+
+  it("refuses a Laravel prefix that would read the service's own channels", () => {
+    expectConfigError(
+      { REDIS_URL: 'redis://r:6379', REDIS_KEY_PREFIX: 'app-realtime:', LARAVEL_REDIS_URL: 'redis://r:6379', LARAVEL_REDIS_PREFIX: 'app-' },
+      'LARAVEL_REDIS_PREFIX ("app-") must not begin REDIS_KEY_PREFIX',
+    );
+  });
+
+  it('names LARAVEL_CHANNEL_MAP when its file is missing, not JSON, or invalid', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'channel-map-'));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(directory, name), text);
+      return join(directory, name);
+    };
+    const pusher = { PUSHER_APP_ID: '1', PUSHER_APP_KEY: 'k', PUSHER_APP_SECRET: 's' };
+    expectConfigError({ ...pusher, LARAVEL_CHANNEL_MAP: join(directory, 'absent.json') }, 'LARAVEL_CHANNEL_MAP names a file that cannot be read as JSON');
+    expectConfigError({ ...pusher, LARAVEL_CHANNEL_MAP: write('broken.json', '{') }, 'LARAVEL_CHANNEL_MAP names a file that cannot be read as JSON');
+    expectConfigError(
+      { LARAVEL_CHANNEL_MAP: write('bad.json', '{"notifications":{"channels":["u.{userId}"],"events":["N"]},"forumChannels":[{"channel":"f.{forumId}","visibility":"PUBLIC"}],"forumEvents":{"X":"NOPE"}}') },
+      'LARAVEL_CHANNEL_MAP names an invalid channel map',
+    );
+  });
+});
