@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { graphQLError } from './errors';
 
 /** Refuses an input whose serialized size passes the limit, before anything is published. */
@@ -6,6 +7,33 @@ export function assertInputSize(input: unknown, maxBytes: number): void {
   if (size > maxBytes) {
     throw graphQLError('BAD_USER_INPUT', `The input is ${size} bytes; the limit is ${maxBytes} bytes.`);
   }
+}
+
+/** The most inputs one batch mutation accepts. */
+export const MAX_BATCH_INPUTS = 1000;
+/** A whole batch may be this many times the size limit of one input. */
+export const MAX_BATCH_PAYLOAD_FACTOR = 16;
+
+/**
+ * Checks every input of a batch before anything is published: the count, the batch's whole
+ * size, then `check` for each input (the single mutation's checks); the first failure refuses
+ * the batch, its message naming the input.
+ */
+export function assertBatch<Input>(inputs: readonly Input[], maxInputBytes: number, check: (input: Input) => void): void {
+  if (inputs.length > MAX_BATCH_INPUTS) {
+    throw graphQLError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_INPUTS} inputs; this one has ${inputs.length}.`);
+  }
+  const maxBytes = maxInputBytes * MAX_BATCH_PAYLOAD_FACTOR;
+  const size = Buffer.byteLength(JSON.stringify(inputs));
+  if (size > maxBytes) throw graphQLError('BAD_USER_INPUT', `The batch is ${size} bytes; the limit is ${maxBytes} bytes.`);
+  inputs.forEach((input, index) => {
+    try {
+      check(input);
+    } catch (error) {
+      if (error instanceof GraphQLError) throw graphQLError('BAD_USER_INPUT', `inputs[${index}]: ${error.message}`);
+      throw error;
+    }
+  });
 }
 
 /** Required strings must carry something, not only whitespace. */

@@ -31,12 +31,19 @@ export function createMemoryNotificationHistory(bus: EventBus, limits: Retention
     return kept;
   };
 
+  const publish = async (draft: NotificationDraft): Promise<NotificationEvent> => {
+    const event: NotificationEvent = { id: nextPosition(), ...draft };
+    retainedByUser.set(draft.userId, [...retained(draft.userId), event].slice(-limits.maxPerUser));
+    await bus.publish(notificationTopic(draft.userId), event);
+    return event;
+  };
+
   return {
-    async publish(draft: NotificationDraft): Promise<NotificationEvent> {
-      const event: NotificationEvent = { id: nextPosition(), ...draft };
-      retainedByUser.set(draft.userId, [...retained(draft.userId), event].slice(-limits.maxPerUser));
-      await bus.publish(notificationTopic(draft.userId), event);
-      return event;
+    publish,
+    async publishMany(drafts: readonly NotificationDraft[]): Promise<NotificationEvent[]> {
+      const events: NotificationEvent[] = [];
+      for (const draft of drafts) events.push(await publish(draft));
+      return events;
     },
     async readAfter(userId: string, after: string): Promise<NotificationEvent[]> {
       return retained(userId).filter((event) => compareStreamPositions(event.id, after) > 0);

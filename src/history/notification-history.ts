@@ -23,5 +23,10 @@ export interface RetentionLimits {
  */
 export interface NotificationHistory {
   publish(draft: NotificationDraft): Promise<NotificationEvent>;
+  /**
+   * Publishes several at once, in order, each as `publish` would; all of them or none (a
+   * rejection means none was retained or published). Resolves with the events in order.
+   */
+  publishMany(drafts: readonly NotificationDraft[]): Promise<NotificationEvent[]>;
   readAfter(userId: string, after: string): Promise<NotificationEvent[]>;
 }

@@ -49,6 +49,27 @@ export function createRedisNotificationHistory({ connections, keyPrefix, limits,
       return { id, ...draft };
     },
 
+    async publishMany(drafts: readonly NotificationDraft[]): Promise<NotificationEvent[]> {
+      if (drafts.length === 0) return [];
+      const minId = `${Date.now() - maxAgeMs}-0`;
+      // One transaction of the same script per event: each stays atomic, and the batch is
+      // all or nothing (a connection lost before EXEC runs none of it), in one round trip.
+      const ids = await command(async () => {
+        const transaction = redis.multi() as unknown as RetainingRedis & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+        for (const draft of drafts) {
+          const channel = keyPrefix + notificationTopic(draft.userId).channel;
+          transaction.retainAndPublish(streamKey(draft.userId), JSON.stringify(draft), limits.maxPerUser, minId, maxAgeMs, channel);
+        }
+        const replies = await transaction.exec();
+        if (!replies) throw new Error('the batch transaction was aborted');
+        return replies.map(([error, id]) => {
+          if (error) throw error;
+          return id as string;
+        });
+      });
+      return drafts.map((draft, index) => ({ id: ids[index]!, ...draft }));
+    },
+
     async readAfter(userId: string, after: string): Promise<NotificationEvent[]> {
       const entries = await command(() => redis.xrange(streamKey(userId), `(${after}`, '+', 'COUNT', limits.maxPerUser));
       return entries.flatMap(([id, fields]) => {

@@ -143,8 +143,9 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
         return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
       }
+      // Only what the context needs: a subscription keeps its context while it lives.
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        ...ctx,
+        connectionParams: ctx.connectionParams,
         req: ctx.extra.request,
         socket: ctx.extra.socket,
         params: payload,

@@ -1,5 +1,5 @@
 import { errorCodes, postGraphQL } from '../utils/http';
-import { FORUM_ACTIVITY_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITY } from '../utils/operations';
+import { FORUM_ACTIVITY_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITIES, PUBLISH_FORUM_ACTIVITY } from '../utils/operations';
 import { BUSES } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
@@ -159,5 +159,23 @@ describe.each(BUSES)('forum activity on the $name bus', (bus) => {
     expect(errorCodes(await publish({ ...input, excerpt: 'x'.repeat(66_000) }, PUBLISHER_TOKEN))).toEqual(['BAD_USER_INPUT']);
     await publish({ kind: 'THREAD_CREATED', forumId: 'f6', title: 'marker' }, PUBLISHER_TOKEN);
     expect(await titlesUntilMarker(watcher!)).toEqual([]);
+  });
+
+  const publishMany = (inputs: Array<Record<string, unknown>>, token?: string) =>
+    postGraphQL<{ publishForumActivities: Array<{ id: string; publishedAt: string }> }>(server.url, PUBLISH_FORUM_ACTIVITIES, { inputs }, token);
+
+  it('publishes a batch in order, each event to those its visibility allows; all or nothing', async () => {
+    const [anonymous, member] = await subscribeAll([{ variables: { forumId: 'f9' } }, { token: await userToken(20), variables: { forumId: 'f9' } }]);
+    const inputs = Array.from({ length: 30 }, (_, index) => ({ kind: 'POST_CREATED', forumId: index % 5 === 4 ? 'f10' : 'f9', title: `#${index}`, visibility: index % 3 === 0 ? 'MEMBERS' : 'PUBLIC' }));
+    const refused = await publishMany([inputs[0]!, { ...inputs[1]!, forumId: ' ' }], PUBLISHER_TOKEN);
+    expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors![0]!.message).toContain('inputs[1]');
+    expect(errorCodes(await publishMany(inputs))).toEqual(['FORBIDDEN']);
+    const published = await publishMany(inputs, PUBLISHER_TOKEN);
+    expect(published.data!.publishForumActivities).toHaveLength(30);
+    await publish({ kind: 'POST_CREATED', forumId: 'f9', title: 'marker' }, PUBLISHER_TOKEN);
+    const inForum = inputs.filter((input) => input.forumId === 'f9');
+    expect(await titlesUntilMarker(member!)).toEqual(inForum.map((input) => input.title));
+    expect(await titlesUntilMarker(anonymous!)).toEqual(inForum.filter((input) => input.visibility === 'PUBLIC').map((input) => input.title));
   });
 });

@@ -1,5 +1,5 @@
 import { errorCodes, postGraphQL } from '../utils/http';
-import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION } from '../utils/operations';
+import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
 import { BUSES } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { unsignedToken, userToken } from '../utils/tokens';
@@ -120,6 +120,59 @@ describe.each(BUSES)('notifications on the $name bus', (bus) => {
     expect(errorCodes(await publish({ userId: '50', title: 'no type' }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await publish({ userId: '50', type: 't', title: 'x', unknownField: 1 }))).toEqual(['BAD_USER_INPUT']);
     await publish({ userId: '50', type: 't', title: 'the only valid one' });
+    expect((await subscription.next()).data!.notification.title).toBe('the only valid one');
+    subscription.dispose();
+  });
+
+  const publishMany = (inputs: Array<Record<string, unknown>>, token: string | null = PUBLISHER_TOKEN) =>
+    postGraphQL<{ publishNotifications: Array<{ id: string; publishedAt: string }> }>(server.url, PUBLISH_NOTIFICATIONS, { inputs }, token ?? undefined);
+
+  it('publishes a batch in order, each to its own user, retained for replay', async () => {
+    const first = subscribeAs('60', await userToken(60));
+    await first.live();
+    const second = subscribeAs('61', await userToken(61));
+    await second.live();
+    const inputs = Array.from({ length: 50 }, (_, index) => ({ userId: index % 2 === 0 ? '60' : '61', type: 'batch', title: `#${index}` }));
+    const published = await publishMany(inputs);
+    expect(published.errors).toBeUndefined();
+    const results = published.data!.publishNotifications;
+    expect(results).toHaveLength(50);
+    for (const [subscription, parity] of [[first.subscription, 0], [second.subscription, 1]] as const) {
+      const expected = results.filter((_, index) => index % 2 === parity);
+      for (const result of expected) {
+        const { notification } = (await subscription.next()).data!;
+        expect(notification.id).toBe(result.id);
+        expect(notification.createdAt).toBe(result.publishedAt);
+        expect(notification.title).toBe(inputs[results.indexOf(result)]!.title);
+      }
+    }
+    // Retained like single publishes: a resubscribe after the first id replays the rest.
+    const replayLive = server.expectSubscriptions('notification');
+    const replay = connectClient(server.wsUrl, `Bearer ${await userToken(60)}`).subscribe<NotificationData>(
+      'subscription ($userId: ID!, $after: ID) { notification(userId: $userId, after: $after) { id title } }',
+      { userId: '60', after: results[0]!.id },
+    );
+    await replayLive();
+    const replayed = [];
+    for (let index = 2; index < 50; index += 2) replayed.push((await replay.next()).data!.notification.title);
+    expect(replayed).toEqual(inputs.filter((_, index) => index % 2 === 0).slice(1).map((input) => input.title));
+    for (const subscription of [first.subscription, second.subscription, replay]) subscription.dispose();
+  });
+
+  it('refuses a whole batch when any input is invalid or it is too big, and only the publisher may send one', async () => {
+    const { subscription, live } = subscribeAs('62', await userToken(62));
+    await live();
+    const valid = { userId: '62', type: 't', title: 'refused with the batch' };
+    const refused = await publishMany([valid, valid, { userId: '62', type: 't', title: ' ' }, valid]);
+    expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors![0]!.message).toContain('inputs[2]');
+    expect(errorCodes(await publishMany([valid, { ...valid, data: { blob: 'x'.repeat(70_000) } }]))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await publishMany(Array.from({ length: 1001 }, () => valid)))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await publishMany(Array.from({ length: 20 }, () => ({ ...valid, body: 'x'.repeat(60_000) }))))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await publishMany([valid], null))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await publishMany([valid], await userToken(62)))).toEqual(['FORBIDDEN']);
+    expect((await publishMany([])).data?.publishNotifications).toEqual([]);
+    await publish({ userId: '62', type: 't', title: 'the only valid one' });
     expect((await subscription.next()).data!.notification.title).toBe('the only valid one');
     subscription.dispose();
   });

@@ -4,6 +4,18 @@ export const PUBLISH_NOTIFICATION = /* GraphQL */ `
   }
 `;
 
+export const PUBLISH_NOTIFICATIONS = /* GraphQL */ `
+  mutation PublishMany($inputs: [PublishNotificationInput!]!) {
+    publishNotifications(inputs: $inputs) { id publishedAt }
+  }
+`;
+
+export const PUBLISH_FORUM_ACTIVITIES = /* GraphQL */ `
+  mutation PublishActivities($inputs: [PublishForumActivityInput!]!) {
+    publishForumActivities(inputs: $inputs) { id publishedAt }
+  }
+`;
+
 export const PUBLISH_FORUM_ACTIVITY = /* GraphQL */ `
   mutation PublishActivity($input: PublishForumActivityInput!) {
     publishForumActivity(input: $input) { id publishedAt }

@@ -45,10 +45,28 @@ export type ForumActivityKind =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Publisher only: announce many forum events at once, in the given order; the results are in
+   * the same order. All or nothing: one invalid input (checked as `publishForumActivity` checks
+   * its input, including `MAX_PAYLOAD_BYTES`) refuses the whole batch with `BAD_USER_INPUT`
+   * naming it, and nothing is published. At most 1,000 inputs and 16 × `MAX_PAYLOAD_BYTES`
+   * (serialized) in all. On `UNAVAILABLE` (Redis failed during the batch) a first part of the
+   * batch may have been delivered live: forum activity is not retained, live delivery is at most once.
+   */
+  publishForumActivities: Array<PublishResult>;
   /** Publisher only: announce something that happened in the forum. */
   publishForumActivity: PublishResult;
   /** Publisher only: deliver a notification to one user. */
   publishNotification: PublishResult;
+  /**
+   * Publisher only: deliver many notifications at once (Laravel's bursts), in the given order;
+   * the results are in the same order. All or nothing: one invalid input (each is checked as
+   * `publishNotification` checks its input, including `MAX_PAYLOAD_BYTES`) refuses the whole
+   * batch with `BAD_USER_INPUT` naming it, and nothing is published. A batch holds at most 1,000
+   * inputs and at most 16 × `MAX_PAYLOAD_BYTES` (serialized) in all. Retained and published in
+   * one Redis transaction: on `UNAVAILABLE` none of it was published.
+   */
+  publishNotifications: Array<PublishResult>;
   /**
    * Publisher only: who may see a thread's presence and typing. A thread never described is
    * PUBLIC. MEMBERS refuses anonymous callers (UNAUTHENTICATED); STAFF refuses everyone but admins
@@ -63,6 +81,11 @@ export type Mutation = {
 };
 
 
+export type MutationPublishForumActivitiesArgs = {
+  inputs: Array<PublishForumActivityInput>;
+};
+
+
 export type MutationPublishForumActivityArgs = {
   input: PublishForumActivityInput;
 };
@@ -70,6 +93,11 @@ export type MutationPublishForumActivityArgs = {
 
 export type MutationPublishNotificationArgs = {
   input: PublishNotificationInput;
+};
+
+
+export type MutationPublishNotificationsArgs = {
+  inputs: Array<PublishNotificationInput>;
 };
 
 
@@ -358,8 +386,10 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  publishForumActivities?: Resolver<Array<ResolversTypes['PublishResult']>, ParentType, ContextType, RequireFields<MutationPublishForumActivitiesArgs, 'inputs'>>;
   publishForumActivity?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishForumActivityArgs, 'input'>>;
   publishNotification?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishNotificationArgs, 'input'>>;
+  publishNotifications?: Resolver<Array<ResolversTypes['PublishResult']>, ParentType, ContextType, RequireFields<MutationPublishNotificationsArgs, 'inputs'>>;
   setThreadVisibility?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSetThreadVisibilityArgs, 'threadId' | 'visibility'>>;
   typing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationTypingArgs, 'threadId'>>;
 };

@@ -8,7 +8,7 @@ import { assertPublisher, audienceOf } from '../authorize';
 import { subscribersOf, type GraphQLContext } from '../context';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers } from '../generated/resolvers-types';
-import { assertInputSize, assertNotBlank } from '../validate-input';
+import { assertBatch, assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
 
 export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId }: ResolverDependencies): Resolvers {
@@ -22,6 +22,19 @@ export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumA
         await unlessBusUnavailable(() => bus.publish(forumActivityTopic(event.visibility), event));
         metrics.eventPublished('forum_activity');
         return { id: event.id, publishedAt: event.occurredAt };
+      },
+      async publishForumActivities(_parent, { inputs }, { caller }) {
+        assertPublisher(caller);
+        assertBatch(inputs, maxPayloadBytes, (input) => {
+          assertInputSize(input, maxPayloadBytes);
+          assertNotBlank({ forumId: input.forumId });
+        });
+        const occurredAt = new Date().toISOString();
+        const events = inputs.map((input) => forumActivityEvent(input, nextForumActivityId(), occurredAt));
+        // Sent together, in order: the bus keeps the order of one process's publishes.
+        await unlessBusUnavailable(() => Promise.all(events.map((event) => bus.publish(forumActivityTopic(event.visibility), event))));
+        for (let i = 0; i < events.length; i += 1) metrics.eventPublished('forum_activity');
+        return events.map((event) => ({ id: event.id, publishedAt: event.occurredAt }));
       },
     },
     Subscription: {

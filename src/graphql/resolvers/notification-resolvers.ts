@@ -6,7 +6,7 @@ import { assertIsUser, assertPublisher } from '../authorize';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import { graphQLError } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { assertInputSize, assertNotBlank } from '../validate-input';
+import { assertBatch, assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
 
 export function createNotificationResolvers({ bus, history, metrics, maxPayloadBytes }: ResolverDependencies): Resolvers {
@@ -20,6 +20,18 @@ export function createNotificationResolvers({ bus, history, metrics, maxPayloadB
         const event = await unlessBusUnavailable(() => history.publish(draft));
         metrics.eventPublished('notification');
         return { id: event.id, publishedAt: event.createdAt };
+      },
+      async publishNotifications(_parent, { inputs }, { caller }) {
+        assertPublisher(caller);
+        assertBatch(inputs, maxPayloadBytes, (input) => {
+          assertInputSize(input, maxPayloadBytes);
+          assertNotBlank({ userId: input.userId, type: input.type, title: input.title });
+        });
+        const createdAt = new Date().toISOString();
+        const drafts = inputs.map((input) => notificationDraft(input, createdAt));
+        const events = await unlessBusUnavailable(() => history.publishMany(drafts));
+        for (let i = 0; i < events.length; i += 1) metrics.eventPublished('notification');
+        return events.map((event) => ({ id: event.id, publishedAt: event.createdAt }));
       },
     },
     Subscription: {
