@@ -41,6 +41,8 @@ function printFirstSteps(url: string, userToken: string, publisherToken: string)
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
+  // A last line of defence: a stray rejection is a bug to log, not a reason to drop every user.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   const developmentToken = config.usesDevelopmentSecrets ? await signDevelopmentUserToken(config.jwt.secret, '1') : undefined;
   const app = createApp(config, {
     logger,

@@ -32,6 +32,17 @@ export function createRedisConnections(url: string, logger: Logger): RedisConnec
     client.on('ready', () => log.info({ role }, 'redis connection ready'));
   }
 
+  // RedisPubSub fires UNSUBSCRIBE and PUNSUBSCRIBE without awaiting them; one in flight when the
+  // connection drops would reject with nobody listening and, unhandled, end the process.
+  for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+    const original = subscriber[method].bind(subscriber) as (...channels: string[]) => Promise<unknown>;
+    subscriber[method] = ((...channels: string[]) => {
+      const reply = original(...channels);
+      reply.catch((error: Error) => log.debug({ err: error.message, channels }, `${method} did not complete`));
+      return reply;
+    }) as never;
+  }
+
   const isConnected = () => clients.every((client) => client.status === 'ready');
 
   return {
