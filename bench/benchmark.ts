@@ -17,7 +17,7 @@ import type { BroadcastReply, ConnectReply, LoopDelayReply, NotificationsReply, 
 import { createPublisher, type Publisher } from './publisher';
 import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
 import { startServer, targetServer, type ServerUnderTest } from './server-process';
-import { atRate, broadcastOnce, notifyAndCollect, sum, withConcurrency, type LoadContext } from './load';
+import { atRate, batchNotifyAndCollect, broadcastOnce, notifyAndCollect, sum, withConcurrency, type LoadContext } from './load';
 import { median, percentile, round } from './stats';
 import type { BenchmarkReport, LoopDelay, PhaseLoopDelay } from './report';
 
@@ -177,6 +177,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       broadcast: null,
       latency: null,
       throughput: null,
+      batch: null,
       lostEvents: 0,
       eventLoop: { connect: connectLoop },
       problems,
@@ -279,6 +280,33 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       };
       report.eventLoop['throughput'] = loop;
       log(`throughput: ${report.throughput.acceptedPerSecond}/s accepted, ${report.throughput.deliveredPerSecond}/s delivered, lost ${result.lost}`);
+    }
+
+    if (options.phases.includes('batch')) {
+      log(`batch: ${options.publishes} notifications in publishNotifications calls of ${options.batchSize}, ${options.batchConcurrency} in flight`);
+      let outcome: Awaited<ReturnType<typeof batchNotifyAndCollect>> | undefined;
+      const loop = await phaseLoopDelay(async () => {
+        outcome = await batchNotifyAndCollect(load, options.publishes, options.batchSize, options.batchConcurrency);
+      });
+      const result = outcome!;
+      lost += result.lost;
+      report.batch = {
+        notifications: options.publishes,
+        batchSize: options.batchSize,
+        batches: result.batches,
+        concurrency: options.batchConcurrency,
+        accepted: result.accepted,
+        received: result.received,
+        lost: result.lost,
+        misrouted: result.misrouted,
+        acceptedPerSecond: round(result.accepted / (result.sentMs / 1000), 0),
+        deliveredPerSecond: round(result.received / ((result.lastAt - result.start) / 1000), 0),
+        p50Ms: round(percentile(result.latencies, 50), 3),
+        p99Ms: round(percentile(result.latencies, 99), 3),
+        serverCpuPerNotificationUs: round((result.cpuUsedMs * 1000) / Math.max(1, result.received)),
+      };
+      report.eventLoop['batch'] = loop;
+      log(`batch: ${report.batch.acceptedPerSecond}/s accepted, ${report.batch.deliveredPerSecond}/s delivered, lost ${result.lost}`);
     }
 
     const finalState = await allClients(({ worker }) => worker.ask<LoopDelay & { problems: WorkerProblems }>({ type: 'loopDelay' }));

@@ -82,6 +82,48 @@ export const withConcurrency =
     await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
   };
 
+/** Publishes `count` notifications to random users in `publishNotifications` calls of `batchSize`, `concurrency` calls in flight, then collects what arrived. */
+export async function batchNotifyAndCollect(context: LoadContext, count: number, batchSize: number, concurrency: number) {
+  const batches = Math.ceil(count / batchSize);
+  let sentNotifications = 0;
+  const expected = context.workers.map(() => 0);
+  let errors = 0;
+  const publishBatch = async (batch: number) => {
+    const size = Math.min(batchSize, count - batch * batchSize);
+    const users = Array.from({ length: size }, () => context.users[Math.floor(Math.random() * context.users.length)] as LoadContext['users'][number]);
+    const data = users.map((_, index) => ({ tag: 'batch' as const, seq: batch * batchSize + index }));
+    for (const user of users) expected[user.worker] = (expected[user.worker] ?? 0) + 1;
+    const error = await context.publisher.notifyMany(users.map((user) => user.userId), data);
+    if (error) {
+      for (const user of users) expected[user.worker] = (expected[user.worker] ?? 0) - 1;
+      if (errors++ < 5) context.onProblem(`batch publish: ${error}`);
+    } else {
+      sentNotifications += size;
+    }
+  };
+  const cpuStart = context.cpuMs();
+  const start = wallClockMs();
+  await withConcurrency(batches, concurrency)(publishBatch);
+  const sentMs = wallClockMs() - start;
+  const replies = await Promise.all(
+    context.workers.map((worker, w) => worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'batch', count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS })),
+  );
+  const cpuUsedMs = context.cpuMs() - cpuStart;
+  const received = sum(replies.map((reply) => reply.received));
+  return {
+    batches,
+    start,
+    sentMs,
+    accepted: sentNotifications,
+    received,
+    lost: sentNotifications - received,
+    misrouted: sum(replies.map((reply) => reply.misrouted)),
+    latencies: replies.flatMap((reply) => reply.latenciesMs),
+    lastAt: Math.max(...replies.map((reply) => reply.lastAt)),
+    cpuUsedMs,
+  };
+}
+
 /** Publishes `count` notifications tagged `tag` to random users in the pattern `send`, then collects what arrived. */
 export async function notifyAndCollect(context: LoadContext, tag: EventTag, count: number, send: SendPattern) {
   const expected = context.workers.map(() => 0);

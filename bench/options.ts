@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** What a run measures, in the order it measures them. Connecting always happens. */
-export const PHASES = ['memory', 'broadcast', 'latency', 'throughput'] as const;
+export const PHASES = ['memory', 'broadcast', 'latency', 'throughput', 'batch'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchmarkOptions {
@@ -26,6 +26,9 @@ export interface BenchmarkOptions {
   /** publishNotification calls in the throughput phase, and how many are in flight at once. */
   readonly publishes: number;
   readonly concurrency: number;
+  /** The batch phase: `publishes` notifications in `publishNotifications` calls of `batchSize`, `batchConcurrency` calls in flight. */
+  readonly batchSize: number;
+  readonly batchConcurrency: number;
   readonly phases: readonly Phase[];
   /** Where the JSON report goes; none when undefined. */
   readonly out?: string;
@@ -46,6 +49,8 @@ export const DEFAULT_OPTIONS: BenchmarkOptions = Object.freeze({
   broadcasts: 10,
   publishes: 20_000,
   concurrency: 64,
+  batchSize: 500,
+  batchConcurrency: 4,
   phases: PHASES,
   redisUrl: 'redis://127.0.0.1:6379',
   verbose: false,
@@ -63,6 +68,8 @@ const USAGE = `npm run bench -- [options]
   --broadcasts B     forum events in the broadcast phase (default ${DEFAULT_OPTIONS.broadcasts})
   --publishes M      publishNotification calls in the throughput phase (default ${DEFAULT_OPTIONS.publishes})
   --concurrency C    HTTP requests in flight in the throughput phase (default ${DEFAULT_OPTIONS.concurrency})
+  --batch-size S     notifications per publishNotifications call in the batch phase (default ${DEFAULT_OPTIONS.batchSize}; the phase sends --publishes in all)
+  --batch-concurrency C  publishNotifications calls in flight in the batch phase (default ${DEFAULT_OPTIONS.batchConcurrency})
   --phases LIST      comma-separated subset of ${PHASES.join(',')} (default all)
   --out FILE         also write the JSON report to FILE
   --redis URL        REDIS_URL for the started service (default ${DEFAULT_OPTIONS.redisUrl}; "memory" for the in-memory bus)
@@ -114,6 +121,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         broadcasts: { type: 'string' },
         publishes: { type: 'string' },
         concurrency: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'batch-concurrency': { type: 'string' },
         phases: { type: 'string' },
         out: { type: 'string' },
         redis: { type: 'string' },
@@ -142,6 +151,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     broadcasts: positiveInteger('broadcasts', values.broadcasts, DEFAULT_OPTIONS.broadcasts),
     publishes: positiveInteger('publishes', values.publishes, DEFAULT_OPTIONS.publishes),
     concurrency: positiveInteger('concurrency', values.concurrency, DEFAULT_OPTIONS.concurrency),
+    batchSize: positiveInteger('batch-size', values['batch-size'], DEFAULT_OPTIONS.batchSize),
+    batchConcurrency: positiveInteger('batch-concurrency', values['batch-concurrency'], DEFAULT_OPTIONS.batchConcurrency),
     phases: phasesOf(values.phases),
     out: values.out,
     redisUrl: values.redis ?? env['REDIS_URL'] ?? DEFAULT_OPTIONS.redisUrl,

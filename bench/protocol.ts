@@ -19,12 +19,16 @@ export const PUBLISH_NOTIFICATION = /* GraphQL */ `
   mutation BenchPublish($input: PublishNotificationInput!) { publishNotification(input: $input) { id publishedAt } }
 `;
 
+export const PUBLISH_NOTIFICATIONS = /* GraphQL */ `
+  mutation BenchPublishMany($inputs: [PublishNotificationInput!]!) { publishNotifications(inputs: $inputs) { id } }
+`;
+
 export const PUBLISH_FORUM_ACTIVITY = /* GraphQL */ `
   mutation BenchPublishActivity($input: PublishForumActivityInput!) { publishForumActivity(input: $input) { id publishedAt } }
 `;
 
 /** Which measurement an event belongs to: carried in the event's `data` field with the send time. */
-export type EventTag = 'warmup' | 'latency' | 'throughput' | 'broadcast';
+export type EventTag = 'warmup' | 'latency' | 'throughput' | 'batch' | 'broadcast';
 
 /** The `data` of every event the benchmark publishes. */
 export interface EventData {

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION, type EventData } from './protocol';
+import { PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS, type EventData } from './protocol';
 import { wallClockMs } from './stats';
 
 /**
@@ -46,6 +46,12 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
     notify(userId: string, data: Omit<EventData, 'sentAt'>): Promise<string | undefined> {
       const sentAt = wallClockMs();
       return post(PUBLISH_NOTIFICATION, { input: { userId, type: 'bench', title: `benchmark ${data.tag} ${data.seq}`, data: { ...data, sentAt } } });
+    },
+    /** One `publishNotifications` call: notification i to `userIds[i]`, tagged with `data[i]`. */
+    notifyMany(userIds: readonly string[], data: ReadonlyArray<Omit<EventData, 'sentAt'>>): Promise<string | undefined> {
+      const sentAt = wallClockMs();
+      const inputs = userIds.map((userId, index) => ({ userId, type: 'bench', title: `benchmark ${data[index]!.tag} ${data[index]!.seq}`, data: { ...data[index], sentAt } }));
+      return post(PUBLISH_NOTIFICATIONS, { inputs });
     },
     broadcast(forumId: string, data: Omit<EventData, 'sentAt'>): Promise<string | undefined> {
       const sentAt = wallClockMs();

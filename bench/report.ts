@@ -68,6 +68,22 @@ export interface BenchmarkReport {
     p99Ms: number;
     serverCpuPerPublishUs: number;
   } | null;
+  batch: {
+    notifications: number;
+    batchSize: number;
+    batches: number;
+    concurrency: number;
+    accepted: number;
+    received: number;
+    lost: number;
+    misrouted: number;
+    /** Notifications accepted per second (answered calls × their size), until the last answer. */
+    acceptedPerSecond: number;
+    deliveredPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    serverCpuPerNotificationUs: number;
+  } | null;
   /** Every event published and not received, over all phases (the warm-ups included). */
   lostEvents: number;
   eventLoop: Record<string, PhaseLoopDelay>;
@@ -86,13 +102,14 @@ const ISSUE = {
   cpu: ['≤ 20 µs', '57–61 µs', '11–12 µs'],
   latency: ['≤ 1 / ≤ 10 ms', '0.9–1.1 / 9–19 ms', '0.5 / 3–5 ms'],
   throughput: ['≥ 5,000/s', '2,000–2,600/s', '6,000–11,000/s'],
+  batch: ['≥ 20,000/s', '', ''],
   lost: ['0', '', ''],
   loop: ['≤ 50 ms', '', ''],
 } as const;
 
 /** A Markdown table: what was measured beside the issue's target and its reference stacks. */
 export function formatTable(report: BenchmarkReport): string {
-  const { memory, broadcast, latency, throughput, connections } = report;
+  const { memory, broadcast, latency, throughput, batch, connections } = report;
   const worstLoop = (side: 'server' | 'clients') => {
     const values = Object.values(report.eventLoop).map((phase) => phase[side].maxMs).filter((value) => Number.isFinite(value));
     return values.length ? Math.max(...values) : Number.NaN;
@@ -108,6 +125,11 @@ export function formatTable(report: BenchmarkReport): string {
     [`notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s), p50 / p99`, `${show(latency?.p50Ms)} / ${show(latency?.p99Ms, ' ms')}`, ISSUE.latency],
     ['server CPU per notification (at that rate)', show(latency?.serverCpuPerNotificationUs, ' µs'), ['', '', '']],
     [`publishNotification per second, ${show(throughput?.concurrency)} in flight, all delivered`, `${show(throughput?.acceptedPerSecond, '/s')} (delivered ${show(throughput?.deliveredPerSecond, '/s')})`, ISSUE.throughput],
+    [
+      `notifications per second through publishNotifications, ${show(batch?.batchSize)} per call, ${show(batch?.concurrency)} calls in flight, all delivered`,
+      `${show(batch?.acceptedPerSecond, '/s')} (delivered ${show(batch?.deliveredPerSecond, '/s')})`,
+      ISSUE.batch,
+    ],
     ['lost events', show(report.lostEvents), ISSUE.lost],
     ['worst event-loop delay: server / client processes', `${show(worstLoop('server'), ' ms')} / ${show(worstLoop('clients'), ' ms')}`, ISSUE.loop],
   ];
