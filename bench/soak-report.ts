@@ -27,6 +27,14 @@ export interface SoakReport {
     end: SoakSample | null;
     rssChangePercent: number;
     heapChangePercent: number;
+    /**
+     * The lowest heap sample in the first and in the last fifth of the measured period (after the
+     * warm-up): the heap used swings with V8's collections (a sawtooth of tens of MiB at this
+     * load), so a single sample says little; the floor, just after a collection, is what stays.
+     */
+    heapFloorStartMiB: number;
+    heapFloorEndMiB: number;
+    heapFloorChangePercent: number;
     /** Once every client was back and had everything (no churn). */
     settled: SoakSample | null;
     /** Once every client had closed its socket. */
@@ -97,6 +105,7 @@ export function formatSoakTable(report: SoakReport): string {
   const rows: Array<[string, string, string]> = [
     ['server RSS, start (after warm-up) → end', `${show(mib(memory.start?.rssKiB), ' MiB')} → ${show(mib(memory.end?.rssKiB), ' MiB')} (${signed(memory.rssChangePercent)})`, `≤ +${RSS_GROWTH_BOUND * 100} %`],
     ['V8 heap used, start → end', `${show(memory.start?.heapUsedMiB, ' MiB')} → ${show(memory.end?.heapUsedMiB, ' MiB')} (${signed(memory.heapChangePercent)})`, ''],
+    ['V8 heap used, lowest sample in the first / last fifth after the warm-up', `${show(memory.heapFloorStartMiB, ' MiB')} → ${show(memory.heapFloorEndMiB, ' MiB')} (${signed(memory.heapFloorChangePercent)})`, ''],
     ['connections open at start / end', `${show(memory.start?.connections)} / ${show(memory.end?.connections)} of ${show(connections.clients)}`, ''],
     ['server RSS / heap once all were back and settled; once all had left', `${show(mib(memory.settled?.rssKiB), ' MiB')} / ${show(memory.settled?.heapUsedMiB, ' MiB')}; ${show(mib(memory.idle?.rssKiB), ' MiB')} / ${show(memory.idle?.heapUsedMiB, ' MiB')}`, ''],
     ['connects (resuming with after) / clean leaves / abrupt leaves', `${show(connections.connects)} (${show(connections.resumes)}) / ${show(connections.cleanCloses)} / ${show(connections.abruptCloses)}`, ''],

@@ -234,6 +234,10 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     const endPoint = end as SoakSample | null;
     const change = (from: number | undefined, to: number | undefined) => (from && to !== undefined ? round(((to - from) / from) * 100, 1) : Number.NaN);
     const acceptedTotal = sum([...accepted.values()].map((ids) => ids.length));
+    const fifth = (options.duration - warmupSeconds) / 5;
+    const heapFloor = (from: number, to: number) => Math.min(...curve.filter((s) => s.atSeconds >= from && s.atSeconds <= to).map((s) => s.heapUsedMiB));
+    const heapFloorStart = heapFloor(warmupSeconds - 0.5, warmupSeconds + fifth);
+    const heapFloorEnd = heapFloor(options.duration - fifth, options.duration + 0.5);
     const report: Omit<SoakReport, 'verdict'> = {
       meta: {
         date: startedAt.toISOString(),
@@ -257,6 +261,9 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         end: endPoint,
         rssChangePercent: change(startPoint?.rssKiB, endPoint?.rssKiB),
         heapChangePercent: change(startPoint?.heapUsedMiB, endPoint?.heapUsedMiB),
+        heapFloorStartMiB: heapFloorStart,
+        heapFloorEndMiB: heapFloorEnd,
+        heapFloorChangePercent: change(heapFloorStart, heapFloorEnd),
         settled: settledSample,
         idle: idleSample,
         curve,
