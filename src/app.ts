@@ -13,6 +13,7 @@ import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
 import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
+import { useSubscriptionEventExecution } from './graphql/use-subscription-event-execution';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
 import { reloadTlsOnChange } from './transport/tls-reloader';
@@ -65,7 +66,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
+    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), useSubscriptionEventExecution(), ...(laravel?.plugins ?? [])],
   });
 
   const server = createHttpServer(yoga, config.tls);
@@ -79,6 +80,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     maxFrameBytes: config.maxFrameBytes,
     limits: config.limits,
+    notifications: { bus, history },
   });
 
   async function start(): Promise<StartedApp> {

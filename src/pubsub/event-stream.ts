@@ -105,6 +105,15 @@ async function subscribeShared<Payload>(bus: EventBus, topic: Topic<Payload>, on
 }
 
 /**
+ * Adds `onEvent` to the process's one bus subscription of `topic` (opening it if needed) and
+ * resolves, once that subscription is live, with the function that removes it. For readers
+ * that keep their own queue rather than an iterator (the WebSocket adapter's notification path).
+ */
+export function subscribeTopic<Payload>(bus: EventBus, topic: Topic<Payload>, onEvent: (payload: Payload) => void, routeKey: string | null = null): Promise<Unsubscribe> {
+  return subscribeShared(bus, topic, onEvent, routeKey);
+}
+
+/**
  * Subscribes to every topic and resolves, once all are live, with one iterator over their
  * events in arrival order. Ending the iterator (`return`) unsubscribes. If any subscription
  * fails, the ones already made are undone and the error is thrown.

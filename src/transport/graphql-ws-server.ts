@@ -1,5 +1,17 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -8,9 +20,14 @@ import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
 import { visibleClasses } from '../events/visibility';
 import { audienceOf } from '../graphql/authorize';
+import { SUBSCRIPTION_EVENT } from '../graphql/use-subscription-event-execution';
+import { checkNotificationSubscription, type NotificationSubscriptionArgs } from '../graphql/notification-subscription';
+import type { NotificationHistory } from '../history/notification-history';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { EventBus } from '../pubsub/event-bus';
 import { startHeartbeat } from './heartbeat';
+import { createNotificationFanOut, type NotificationMember } from './notification-fan-out';
 import { createSubscriptionFanOut, type SharedSubscriptionRequest } from './subscription-fan-out';
 
 export interface GraphQLWebSocketOptions {
@@ -23,6 +40,8 @@ export interface GraphQLWebSocketOptions {
   readonly logger: Logger;
   readonly maxFrameBytes: number;
   readonly limits: Limits;
+  /** Where `notification` subscriptions read from: the same bus and history as the resolver's. */
+  readonly notifications: { readonly bus: EventBus; readonly history: NotificationHistory };
 }
 
 /** Close codes of our own, beside graphql-ws' (4400, 4401, 4403, 4408, 4409, 4429, 4500). */
@@ -54,6 +73,28 @@ interface SharedRoot {
   readonly share: SharedSubscriptionRequest<WebSocket>;
 }
 
+/** A `notification` operation on the lean path; `fallback` runs it the ordinary way (until it joined). */
+interface LeanNotification extends NotificationMember<WebSocket> {
+  readonly ctx: { readonly connectionParams?: Readonly<Record<string, unknown>>; readonly extra: SocketExtra };
+  readonly document: CachedDocument;
+  readonly operationName: string | null | undefined;
+  readonly variables: Record<string, unknown> | null | undefined;
+  fallback: (() => Promise<unknown>) | null;
+}
+
+interface NotificationRoot {
+  readonly notification: LeanNotification;
+}
+
+/** A query text that parsed and passed validation through Yoga's pipeline, with what was made of it. */
+interface CachedDocument {
+  readonly query: string;
+  readonly document: DocumentNode;
+}
+
+/** Distinct query texts remembered; clients send a handful, so this bounds only the abusive case. */
+const MAX_CACHED_DOCUMENTS = 1000;
+
 /**
  * The subscription fields whose execution subscribers may share, each with what of the
  * caller its result depends on (the group key's part that comes from the context). A field
@@ -72,6 +113,18 @@ function shareableField(document: DocumentNode, operationName: string | null | u
   const [selection] = operation.selectionSet.selections;
   if (selection?.kind !== Kind.FIELD || (selection.directives?.length ?? 0) > 0) return null;
   return Object.hasOwn(SHAREABLE_FIELDS, selection.name.value) ? selection.name.value : null;
+}
+
+/**
+ * The `notification` field of a subscription that asks for nothing else (one root field, no
+ * directives), with its operation: those can take the lean path.
+ */
+function notificationField(document: DocumentNode, operationName: string | null | undefined): { operation: OperationDefinitionNode; field: FieldNode } | null {
+  const operation = getOperationAST(document, operationName);
+  if (operation?.operation !== 'subscription' || (operation.directives?.length ?? 0) > 0 || operation.selectionSet.selections.length !== 1) return null;
+  const [selection] = operation.selectionSet.selections;
+  if (selection?.kind !== Kind.FIELD || (selection.directives?.length ?? 0) > 0 || selection.name.value !== 'notification') return null;
+  return { operation, field: selection };
 }
 
 /** GraphiQL sends its header editor's entries as connection params, so any letter case is accepted. */
@@ -125,6 +178,88 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     },
   });
 
+  /**
+   * Validated documents by query text: Yoga caches parse and validation by query text too, and
+   * the query limits depend on the document alone. Only documents that passed are kept.
+   */
+  const documents = new Map<string, CachedDocument>();
+  let schema: GraphQLSchema | null = null;
+  const remember = (query: string, document: DocumentNode): CachedDocument => {
+    if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+    const cached = { query, document };
+    documents.set(query, cached);
+    return cached;
+  };
+
+  // Executes one event for a user's subscriptions through Yoga's pipeline, with a fresh
+  // context as an HTTP request has, so that no context is kept per subscription.
+  const notifications = createNotificationFanOut<WebSocket, LeanNotification>({
+    bus: options.notifications.bus,
+    history: options.notifications.history,
+    async execute(member, event, subscribers) {
+      const { ctx, document, operationName, variables } = member;
+      const enveloped = yoga.getEnveloped({
+        connectionParams: ctx.connectionParams,
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        params: { query: document.query, operationName, variables },
+        caller: ctx.extra.caller,
+      });
+      const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: { size: subscribers }, [SUBSCRIPTION_EVENT]: true });
+      const args = { schema: enveloped.schema, document: document.document, operationName, variableValues: variables, rootValue: event, contextValue };
+      return (await enveloped.execute(args)) as ExecutionResult;
+    },
+    send(socket, frame) {
+      if (socket.readyState !== socket.OPEN) return;
+      socket.send(frame, { binary: false });
+      cutOffIfSlow(socket);
+    },
+    onLive: (delta) => (delta > 0 ? metrics.subscriptionStarted('notification') : metrics.subscriptionEnded('notification')),
+  });
+
+  /**
+   * A `notification` operation whose arguments pass the resolver's own check, as a lean
+   * member; null when anything is off (bad variables, refused): the ordinary path then runs
+   * the operation and answers exactly as it always did.
+   */
+  const leanNotification = (
+    ctx: LeanNotification['ctx'],
+    id: string,
+    cached: CachedDocument,
+    payload: { operationName?: string | null; variables?: Record<string, unknown> | null },
+  ): LeanNotification | null => {
+    const found = schema && ctx.extra.caller ? notificationField(cached.document, payload.operationName) : null;
+    const fieldDef = found && schema!.getSubscriptionType()?.getFields().notification;
+    if (!found || !fieldDef) return null;
+    const coerced = getVariableValues(schema!, found.operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) return null;
+    let checked;
+    try {
+      checked = checkNotificationSubscription(ctx.extra.caller!, getArgumentValues(fieldDef, found.field, coerced.coerced) as unknown as NotificationSubscriptionArgs);
+    } catch {
+      return null;
+    }
+    const { operationName, variables } = payload;
+    return {
+      socket: ctx.extra.socket,
+      operationId: id,
+      userId: checked.userId,
+      after: checked.after,
+      ctx,
+      document: cached,
+      operationName,
+      variables,
+      executionKey: () => [operationName ?? '', JSON.stringify(variables ?? {}), cached.query].join('\u0000'),
+      fallback: null,
+    };
+  };
+
+  const joinNotification = async (lean: LeanNotification) => {
+    const fallback = lean.fallback!;
+    lean.fallback = null; // nothing of the ordinary path is kept once the member joined
+    return (await notifications.join(lean)) ?? fallback();
+  };
+
   const protocol: ServerOptions<Record<string, unknown> | undefined, SocketExtra> = {
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
     async onConnect(ctx) {
@@ -144,23 +279,42 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
       }
       // Only what the context needs: a subscription keeps its context while it lives.
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        connectionParams: ctx.connectionParams,
-        req: ctx.extra.request,
-        socket: ctx.extra.socket,
-        params: payload,
-        caller: ctx.extra.caller,
-      });
-      let document;
-      try {
-        // Both throw GraphQLErrors for a bad document (the query limits do so while validating).
-        document = parse(payload.query);
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-      } catch (error) {
-        if (error instanceof GraphQLError) return [error];
-        throw error;
+      let enveloped: ReturnType<typeof yoga.getEnveloped> | null = null;
+      const envelop = () =>
+        (enveloped ??= yoga.getEnveloped({
+          connectionParams: ctx.connectionParams,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          caller: ctx.extra.caller,
+        }));
+      let cached = documents.get(payload.query);
+      if (!cached) {
+        const { parse, validate } = envelop();
+        schema = envelop().schema;
+        try {
+          // Both throw GraphQLErrors for a bad document (the query limits do so while validating).
+          const parsed = parse(payload.query);
+          const errors = validate(schema, parsed);
+          if (errors.length > 0) return errors;
+          cached = remember(payload.query, parsed);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
       }
+      const { document } = cached;
+      const lean = leanNotification(ctx, id, cached, payload);
+      if (lean) {
+        const run = envelop;
+        lean.fallback = async () => {
+          const { subscribe, contextFactory } = run();
+          return subscribe({ schema: run().schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: await contextFactory() });
+        };
+        const rootValue: NotificationRoot = { notification: lean };
+        return { schema: schema!, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: null, rootValue };
+      }
+      const { schema: envelopedSchema, execute, subscribe, contextFactory } = envelop();
       const field = ctx.extra.caller ? shareableField(document, payload.operationName) : null;
       if (field !== null) {
         const caller = ctx.extra.caller as Caller;
@@ -173,17 +327,17 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
           // Only the group's first member runs this: one subscribe, with its context.
           start: async (members) => {
             const contextValue = Object.assign(await contextFactory(), { fanOut: members });
-            return (await subscribe({ schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue })) as
+            return (await subscribe({ schema: envelopedSchema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue })) as
               | AsyncIterable<ExecutionResult>
               | ExecutionResult;
           },
         };
         const rootValue: SharedRoot = { share };
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: null, rootValue };
+        return { schema: envelopedSchema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: null, rootValue };
       }
       const rootValue: EnvelopedRoot = { execute, subscribe };
       return {
-        schema,
+        schema: envelopedSchema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
@@ -194,7 +348,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     onNext: (ctx) => cutOffIfSlow(ctx.extra.socket),
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
     subscribe: (args) => {
-      const root = args.rootValue as EnvelopedRoot | SharedRoot;
+      const root = args.rootValue as EnvelopedRoot | SharedRoot | NotificationRoot;
+      if ('notification' in root) return joinNotification(root.notification) as never;
       return ('share' in root ? fanOut.join(root.share) : root.subscribe(args)) as never;
     },
   };

@@ -1,10 +1,10 @@
 import { notificationDraft } from '../../events/drafts';
 import type { NotificationEvent } from '../../events/payloads';
 import { openNotificationStream } from '../../history/replay-then-live';
-import { isStreamPosition } from '../../history/stream-position';
-import { assertIsUser, assertPublisher } from '../authorize';
+import { assertPublisher } from '../authorize';
+import { subscribersOf, type GraphQLContext } from '../context';
+import { checkNotificationSubscription } from '../notification-subscription';
 import { unlessBusUnavailable } from '../bus-unavailable';
-import { graphQLError } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { assertBatch, assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
@@ -36,19 +36,17 @@ export function createNotificationResolvers({ bus, history, metrics, maxPayloadB
     },
     Subscription: {
       notification: {
-        async subscribe(_parent, { userId, after }, { caller }) {
-          assertIsUser(caller, userId);
-          if (after != null && !isStreamPosition(after)) {
-            throw graphQLError('BAD_USER_INPUT', 'The argument "after" must be the id of a notification.');
-          }
+        async subscribe(_parent, args, { caller }) {
+          const { userId, after } = checkNotificationSubscription(caller, args);
           const stream = await unlessBusUnavailable(() =>
-            openNotificationStream(bus, history, userId, after ?? null, () => metrics.subscriptionEnded('notification')),
+            openNotificationStream(bus, history, userId, after, () => metrics.subscriptionEnded('notification')),
           );
           metrics.subscriptionStarted('notification');
           return stream;
         },
-        resolve(event: NotificationEvent) {
-          metrics.eventDelivered('notification', Date.parse(event.createdAt));
+        // The WebSocket adapter may run one execution for several of a user's subscriptions.
+        resolve(event: NotificationEvent, _args: unknown, context: GraphQLContext) {
+          metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribersOf(context));
           return event;
         },
       },

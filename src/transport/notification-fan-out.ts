@@ -1,0 +1,245 @@
+import type { ExecutionResult } from 'graphql';
+import type { NotificationEvent } from '../events/payloads';
+import { notificationTopic } from '../events/topics';
+import type { NotificationHistory } from '../history/notification-history';
+import { compareStreamPositions } from '../history/stream-position';
+import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
+import { subscribeTopic } from '../pubsub/event-stream';
+
+/** One socket's `notification` operation, already authorized. */
+export interface NotificationMember<Socket> {
+  readonly socket: Socket;
+  /** The graphql-ws operation id, as the client chose it. */
+  readonly operationId: string;
+  readonly userId: string;
+  /** Replay from after this position first; null: live only. */
+  readonly after: string | null;
+  /** Members of one user with equal keys share one execution per event (document, operation name, variables). */
+  executionKey(): string;
+}
+
+export interface NotificationFanOutOptions<Socket, Member extends NotificationMember<Socket>> {
+  readonly bus: EventBus;
+  readonly history: NotificationHistory;
+  /** Runs the member's document against one event, for `subscribers` members at once (they are counted as deliveries). */
+  readonly execute: (member: Member, event: NotificationEvent, subscribers: number) => Promise<ExecutionResult>;
+  /** Sends one frame to one socket (and applies the slow-consumer bound). */
+  readonly send: (socket: Socket, frame: Buffer) => void;
+  /** Live-subscription bookkeeping, +1 when a member goes live and -1 when a live member leaves. */
+  readonly onLive: (delta: 1 | -1) => void;
+}
+
+interface MemberState<Member> {
+  readonly member: Member;
+  /** Events numbered up to this were dispatched before the member joined: not its to receive. */
+  readonly joinedAt: number;
+  phase: 'replaying' | 'live' | 'left';
+  /** Live events that arrived while the member's history was being read or replayed. */
+  buffered: NotificationEvent[];
+  lastReplayed: string | null;
+  counted: boolean;
+  /** Ends the member's iterator (with an error, if any). */
+  finish: ((error?: unknown) => void) | null;
+  finished: { error?: unknown } | null;
+}
+
+type Job<Member> = { readonly event: NotificationEvent; readonly seq: number } | { readonly replayFor: MemberState<Member>; readonly events: NotificationEvent[] };
+
+interface UserGroup<Member> {
+  readonly userId: string;
+  readonly members: Set<MemberState<Member>>;
+  /** The process's bus subscription of the user's channel (shared with any other reader of it). */
+  live: Promise<Unsubscribe>;
+  /** Events dispatched so far. */
+  seq: number;
+  readonly queue: Job<Member>[];
+  draining: boolean;
+}
+
+type MemberIterator = AsyncIterableIterator<never>;
+
+/**
+ * A user's `notification` subscriptions on this process's sockets, without an event stream,
+ * a GraphQL context or graphql-js iterators of their own: one queue per user, fed by the
+ * user's one bus subscription, and per event one execution per distinct (document, operation
+ * name, variables) among that user's subscriptions, its frame written straight to each socket.
+ *
+ * Guarantees, the same as `openNotificationStream`'s for each member: with `after`, the user's
+ * channel is live before the history is read; the history after `after` is sent first, oldest
+ * first, then live events after the last replayed position (no gap, no duplicate); every
+ * member receives events in the bus's order; a member receives nothing dispatched before it
+ * joined. Events of one user are handled one at a time, so order holds across the awaits.
+ */
+export function createNotificationFanOut<Socket, Member extends NotificationMember<Socket>>(options: NotificationFanOutOptions<Socket, Member>) {
+  const { bus, history, execute, send, onLive } = options;
+  const groups = new Map<string, UserGroup<Member>>();
+
+  const finishMember = (state: MemberState<Member>, error?: unknown) => {
+    if (state.finished) return;
+    state.finished = { error };
+    const finish = state.finish;
+    state.finish = null;
+    finish?.(error);
+  };
+
+  const leave = (group: UserGroup<Member>, state: MemberState<Member>) => {
+    if (state.phase === 'left') return;
+    state.phase = 'left';
+    state.buffered = [];
+    group.members.delete(state);
+    if (state.counted) onLive(-1);
+    state.counted = false;
+    if (group.members.size > 0) return;
+    if (groups.get(group.userId) === group) groups.delete(group.userId);
+    void group.live.then(
+      (unsubscribe) => unsubscribe(),
+      () => undefined,
+    );
+  };
+
+  /** One execution per distinct key among `targets`, one frame per operation id. */
+  const deliver = async (group: UserGroup<Member>, targets: MemberState<Member>[], event: NotificationEvent) => {
+    const byKey = new Map<string, MemberState<Member>[]>();
+    if (targets.length === 1) byKey.set('', targets);
+    else
+      for (const state of targets) {
+        const key = state.member.executionKey();
+        const same = byKey.get(key);
+        if (same) same.push(state);
+        else byKey.set(key, [state]);
+      }
+    for (const sharing of byKey.values()) {
+      let payload: string;
+      try {
+        const { errors, ...rest } = await execute(sharing[0]!.member, event, sharing.length);
+        payload = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
+      } catch (error) {
+        for (const state of sharing) {
+          leave(group, state);
+          finishMember(state, error);
+        }
+        continue;
+      }
+      const frames = new Map<string, Buffer>();
+      for (const state of sharing) {
+        if (state.phase === 'left') continue;
+        const { operationId } = state.member;
+        let frame = frames.get(operationId);
+        if (!frame) {
+          frame = Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":${payload}}`);
+          frames.set(operationId, frame);
+        }
+        send(state.member.socket, frame);
+      }
+    }
+  };
+
+  const run = async (group: UserGroup<Member>, job: Job<Member>) => {
+    if ('event' in job) {
+      const targets: MemberState<Member>[] = [];
+      for (const state of group.members) {
+        if (job.seq <= state.joinedAt) continue;
+        if (state.phase === 'replaying') state.buffered.push(job.event);
+        else if (state.lastReplayed === null || compareStreamPositions(job.event.id, state.lastReplayed) > 0) targets.push(state);
+      }
+      if (targets.length > 0) await deliver(group, targets, job.event);
+      return;
+    }
+    // The handover, as openNotificationStream makes it: what was live at or before the last
+    // replayed position was in the history too and is skipped.
+    const state = job.replayFor;
+    state.lastReplayed = job.events.at(-1)?.id ?? state.member.after;
+    for (const event of job.events) if (state.phase !== 'left') await deliver(group, [state], event);
+    for (;;) {
+      const event = state.buffered.shift();
+      if (!event || state.phase === 'left') break;
+      if (compareStreamPositions(event.id, state.lastReplayed!) > 0) await deliver(group, [state], event);
+    }
+    if (state.phase === 'replaying') state.phase = 'live';
+  };
+
+  const drain = async (group: UserGroup<Member>) => {
+    if (group.draining) return;
+    group.draining = true;
+    try {
+      for (let job = group.queue.shift(); job; job = group.queue.shift()) await run(group, job);
+    } finally {
+      group.draining = false;
+    }
+  };
+
+  const groupOf = (userId: string): UserGroup<Member> => {
+    const existing = groups.get(userId);
+    if (existing) return existing;
+    const group: UserGroup<Member> = { userId, members: new Set(), live: Promise.resolve(async () => {}), seq: 0, queue: [], draining: false };
+    group.live = subscribeTopic(bus, notificationTopic(userId), (event) => {
+      group.seq += 1;
+      group.queue.push({ event, seq: group.seq });
+      void drain(group);
+    });
+    // A subscription the bus refused is forgotten, so that the next member tries again.
+    group.live.catch(() => {
+      if (groups.get(userId) === group) groups.delete(userId);
+    });
+    groups.set(userId, group);
+    return group;
+  };
+
+  return {
+    /**
+     * Makes `member` live (its user's channel confirmed, its history read when it has an
+     * `after`) and resolves with its iterator for graphql-ws, which yields nothing (frames
+     * bypass it) and ends when the member completes. Resolves with null when the bus or the
+     * history failed: the caller then takes the ordinary path, which reports the error.
+     */
+    async join(member: Member): Promise<MemberIterator | null> {
+      const group = groupOf(member.userId);
+      const state: MemberState<Member> = {
+        member,
+        joinedAt: group.seq,
+        phase: member.after === null ? 'live' : 'replaying',
+        buffered: [],
+        lastReplayed: null,
+        counted: false,
+        finish: null,
+        finished: null,
+      };
+      group.members.add(state);
+      try {
+        await group.live;
+        if (member.after !== null) {
+          const events = await history.readAfter(member.userId, member.after);
+          if (state.phase !== 'left') {
+            group.queue.push({ replayFor: state, events });
+            void drain(group);
+          }
+        }
+      } catch {
+        leave(group, state);
+        return null;
+      }
+      if (state.phase !== 'left') {
+        state.counted = true;
+        onLive(1);
+      }
+      const iterator: MemberIterator = {
+        next: () => {
+          const { finished } = state;
+          if (finished) return finished.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(finished.error);
+          return new Promise((resolve, reject) => {
+            state.finish = (error) => (error === undefined ? resolve({ value: undefined, done: true }) : reject(error));
+          });
+        },
+        return: async () => {
+          leave(group, state);
+          finishMember(state);
+          return { value: undefined, done: true };
+        },
+        [Symbol.asyncIterator]: () => iterator,
+      };
+      return iterator;
+    },
+    /** Users with a notification subscription on this process (for tests and diagnostics). */
+    userCount: () => groups.size,
+  };
+}
