@@ -22,7 +22,7 @@ export interface SoakOptions {
   readonly cleanCloseShare: number;
   /** REPLAY_MAX_PER_USER of the started service: far above what one user gets in a run, so a resume never falls out of retention. */
   readonly replayMaxPerUser: number;
-  /** Seconds before the start figures are taken; undefined: a fifth of the duration, at most 60. */
+  /** Seconds before the start figures are taken; undefined: a fifth of the duration. */
   readonly warmup?: number;
   /** Seconds between two samples of the RSS curve; undefined: a tenth of the duration, from 1 to 10. */
   readonly sampleEvery?: number;
@@ -55,7 +55,7 @@ const USAGE = `npm run soak -- [options]
   --pid PID          with --url: the service's pid, to read its RSS and CPU from /proc
   --server tsx|dist  how to start the service (default tsx: node --import tsx src/main.ts)
   --workers K        client processes (default ${DEFAULT_SOAK_OPTIONS.workers})
-  --warmup S         seconds before the start figures (default: a fifth of the duration, at most 60)
+  --warmup S         seconds of churn before the start figures (default: a fifth of the duration)
   --sample-every S   seconds between RSS samples (default: a tenth of the duration, 1 to 10)
   --replay-max N     REPLAY_MAX_PER_USER of the started service (default ${DEFAULT_SOAK_OPTIONS.replayMaxPerUser})
   --out FILE         also write the JSON report to FILE
