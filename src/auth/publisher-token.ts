@@ -1,8 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 
 export type IsPublisherToken = (candidate: string) => boolean;
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+/** One-shot `crypto.hash` where it exists (Node 20.12+): cheaper than a `createHash` object per request. */
+const digest: (value: string) => Buffer =
+  typeof hash === 'function' ? (value) => hash('sha256', value, 'buffer') : (value) => createHash('sha256').update(value).digest();
 
 /**
  * Matches a presented secret against every configured publisher token in constant time: each

@@ -1,12 +1,14 @@
-import { createYoga, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Caller } from '../auth/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Logger } from '../observability/logger';
+import { useReadinessEndpoint } from '../observability/use-readiness-endpoint';
 import type { GraphQLContext } from './context';
 import { graphQLError } from './errors';
 import { useBadUserInputCode } from './use-bad-user-input-code';
 import { renderLocalGraphiQL, useLocalGraphiQLAssets } from './use-local-graphiql';
 import { createGraphQLSchema } from './schema';
+import { useRequestBodyLimit } from './use-request-body-limit';
 import type { ResolverDependencies } from './resolvers/resolver-dependencies';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -33,6 +35,8 @@ export function createYogaServer(options: YogaOptions) {
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     maskedErrors: true,
+    // Replaced by useRequestBodyLimit (same limit and errors, without a stream per request).
+    maxRequestBodySize: false,
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
@@ -53,6 +57,6 @@ export function createYogaServer(options: YogaOptions) {
       if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
       return { caller: identified };
     },
-    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => options.isReady() }), useBadUserInputCode(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins],
+    plugins: [useReadinessEndpoint(options.isReady), useBadUserInputCode(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins, useRequestBodyLimit()],
   });
 }

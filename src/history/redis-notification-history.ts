@@ -26,47 +26,101 @@ redis.call('PUBLISH', ARGV[5], '{"id":"' .. id .. '",' .. string.sub(ARGV[1], 2)
 return id
 `;
 
+/**
+ * RETAIN_AND_PUBLISH for a whole batch in one script, so one atomic step: every event is
+ * retained and published, in order, or (the script never ran) none is. KEYS are the events'
+ * streams; ARGV is maxLen, minId, ttlMs, then each event's JSON and channel. Returns the ids.
+ */
+const RETAIN_AND_PUBLISH_MANY = `
+local ids = {}
+for i = 1, #KEYS do
+  local json = ARGV[2 + 2 * i]
+  local id = redis.call('XADD', KEYS[i], 'MAXLEN', ARGV[1], '*', 'e', json)
+  redis.call('XTRIM', KEYS[i], 'MINID', ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[3])
+  redis.call('PUBLISH', ARGV[3 + 2 * i], '{"id":"' .. id .. '",' .. string.sub(json, 2))
+  ids[i] = id
+end
+return ids
+`;
+
+type RetainArgs = [stream: string, json: string, maxLen: number, minId: string, ttlMs: number, channel: string];
+
 type RetainingRedis = Redis & {
-  retainAndPublish(stream: string, json: string, maxLen: number, minId: string, ttlMs: number, channel: string): Promise<string>;
+  retainAndPublish(...args: RetainArgs): Promise<string>;
+  /** numberOfKeys, the keys, then maxLen, minId, ttlMs and each event's JSON and channel. */
+  retainAndPublishMany(...args: Array<string | number>): Promise<string[]>;
 };
+
+interface PendingPublish {
+  readonly args: RetainArgs;
+  resolve(id: string): void;
+  reject(error: unknown): void;
+}
 
 export function createRedisNotificationHistory({ connections, keyPrefix, limits, logger }: RedisNotificationHistoryOptions): NotificationHistory {
   const log = logger.child({ component: 'redis-notification-history' });
   const redis = connections.commands as RetainingRedis;
   if (!redis.retainAndPublish) redis.defineCommand('retainAndPublish', { numberOfKeys: 1, lua: RETAIN_AND_PUBLISH });
+  if (!redis.retainAndPublishMany) redis.defineCommand('retainAndPublishMany', { lua: RETAIN_AND_PUBLISH_MANY });
 
   const streamKey = (userId: string) => `${keyPrefix}notifications:${userId}`;
   const maxAgeMs = limits.maxAgeSeconds * 1000;
 
   const command = <Result>(run: () => Promise<Result>) => redisCommand(connections, run);
 
+  /**
+   * Publishes that arrive while the event loop handles one round of I/O (concurrent HTTP
+   * requests) go to Redis in one write: a pipeline of RETAIN_AND_PUBLISH, flushed on
+   * setImmediate. Each script is still its own atomic step with its own reply, so each caller
+   * learns its own outcome; only the socket writes (a system call each) are shared.
+   */
+  let pending: PendingPublish[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 1) {
+      const [only] = batch as [PendingPublish];
+      redis.retainAndPublish(...only.args).then(only.resolve, only.reject);
+      return;
+    }
+    const pipeline = redis.pipeline() as unknown as RetainingRedis & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    for (const { args } of batch) pipeline.retainAndPublish(...args);
+    pipeline.exec().then(
+      (replies) => {
+        batch.forEach(({ resolve, reject }, index) => {
+          const [error, id] = replies?.[index] ?? [new Error('the pipeline was aborted'), null];
+          if (error) reject(error);
+          else resolve(id as string);
+        });
+      },
+      (error: unknown) => batch.forEach(({ reject }) => reject(error)),
+    );
+  };
+  const retainAndPublish = (args: RetainArgs) =>
+    new Promise<string>((resolve, reject) => {
+      if (pending.push({ args, resolve, reject }) === 1) setImmediate(flush);
+    });
+
   return {
     async publish(draft: NotificationDraft): Promise<NotificationEvent> {
       const json = JSON.stringify(draft);
       const channel = keyPrefix + notificationTopic(draft.userId).channel;
       const minId = `${Date.now() - maxAgeMs}-0`;
-      const id = await command(() => redis.retainAndPublish(streamKey(draft.userId), json, limits.maxPerUser, minId, maxAgeMs, channel));
+      const id = await command(() => retainAndPublish([streamKey(draft.userId), json, limits.maxPerUser, minId, maxAgeMs, channel]));
       return { id, ...draft };
     },
 
     async publishMany(drafts: readonly NotificationDraft[]): Promise<NotificationEvent[]> {
       if (drafts.length === 0) return [];
-      const minId = `${Date.now() - maxAgeMs}-0`;
-      // One transaction of the same script per event: each stays atomic, and the batch is
-      // all or nothing (a connection lost before EXEC runs none of it), in one round trip.
-      const ids = await command(async () => {
-        const transaction = redis.multi() as unknown as RetainingRedis & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-        for (const draft of drafts) {
-          const channel = keyPrefix + notificationTopic(draft.userId).channel;
-          transaction.retainAndPublish(streamKey(draft.userId), JSON.stringify(draft), limits.maxPerUser, minId, maxAgeMs, channel);
-        }
-        const replies = await transaction.exec();
-        if (!replies) throw new Error('the batch transaction was aborted');
-        return replies.map(([error, id]) => {
-          if (error) throw error;
-          return id as string;
-        });
-      });
+      // One script for the whole batch: one atomic step (all retained and published, or none
+      // when it never ran), one round trip, one command for Redis to parse.
+      const args: Array<string | number> = [drafts.length];
+      for (const draft of drafts) args.push(streamKey(draft.userId));
+      args.push(limits.maxPerUser, `${Date.now() - maxAgeMs}-0`, maxAgeMs);
+      for (const draft of drafts) args.push(JSON.stringify(draft), keyPrefix + notificationTopic(draft.userId).channel);
+      const ids = await command(() => redis.retainAndPublishMany(...args));
+      if (!Array.isArray(ids) || ids.length !== drafts.length) throw new Error(`the batch script answered ${ids.length} ids for ${drafts.length} events`);
       return drafts.map((draft, index) => ({ id: ids[index]!, ...draft }));
     },
 
