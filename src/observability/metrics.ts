@@ -48,6 +48,19 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  // Label children looked up once: prom-client hashes the labels object on every inc/observe.
+  const childOf = <Child>(make: (label: string) => Child) => {
+    const children = new Map<string, Child>();
+    return (label: string): Child => {
+      let child = children.get(label);
+      if (child === undefined) children.set(label, (child = make(label)));
+      return child;
+    };
+  };
+  const publishedOf = childOf((kind) => published.labels({ kind }));
+  const deliveredOf = childOf((field) => delivered.labels({ field }));
+  const latencyOf = childOf((field) => latency.labels({ field }));
+
   const liveByField = new Map<SubscriptionField, number>();
   const startedByField = new Map<SubscriptionField, number>();
   const changes = new EventEmitter();
@@ -64,13 +77,14 @@ export function createMetrics() {
     connectionClosed: () => connections.dec(),
     subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
     subscriptionEnded: (field: SubscriptionField) => adjustLive(field, -1),
-    eventPublished: (kind: 'notification' | 'forum_activity' | 'typing') => published.inc({ kind }),
+    /** `count` events of `kind` were accepted (a batch counts each of its events). */
+    eventPublished: (kind: 'notification' | 'forum_activity' | 'typing', count = 1) => publishedOf(kind).inc(count),
     /** `count` subscribers were handed the event at once (one shared execution). */
     eventDelivered(field: SubscriptionField, publishedAtMs: number, count = 1) {
       if (count <= 0) return;
-      delivered.inc({ field }, count);
+      deliveredOf(field).inc(count);
       const seconds = Math.max(0, Date.now() - publishedAtMs) / 1000;
-      const observed = latency.labels({ field });
+      const observed = latencyOf(field);
       for (let i = 0; i < count; i += 1) observed.observe(seconds);
     },
     laravelMessage: (source: LaravelSource, outcome: LaravelOutcome) => laravelMessages.inc({ source, outcome }),

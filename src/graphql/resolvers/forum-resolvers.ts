@@ -25,15 +25,12 @@ export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumA
       },
       async publishForumActivities(_parent, { inputs }, { caller }) {
         assertPublisher(caller);
-        assertBatch(inputs, maxPayloadBytes, (input) => {
-          assertInputSize(input, maxPayloadBytes);
-          assertNotBlank({ forumId: input.forumId });
-        });
+        assertBatch(inputs, maxPayloadBytes, (input) => assertNotBlank({ forumId: input.forumId }));
         const occurredAt = new Date().toISOString();
         const events = inputs.map((input) => forumActivityEvent(input, nextForumActivityId(), occurredAt));
         // Sent together, in order: the bus keeps the order of one process's publishes.
         await unlessBusUnavailable(() => Promise.all(events.map((event) => bus.publish(forumActivityTopic(event.visibility), event))));
-        for (let i = 0; i < events.length; i += 1) metrics.eventPublished('forum_activity');
+        metrics.eventPublished('forum_activity', events.length);
         return events.map((event) => ({ id: event.id, publishedAt: event.occurredAt }));
       },
     },

@@ -23,14 +23,11 @@ export function createNotificationResolvers({ bus, history, metrics, maxPayloadB
       },
       async publishNotifications(_parent, { inputs }, { caller }) {
         assertPublisher(caller);
-        assertBatch(inputs, maxPayloadBytes, (input) => {
-          assertInputSize(input, maxPayloadBytes);
-          assertNotBlank({ userId: input.userId, type: input.type, title: input.title });
-        });
+        assertBatch(inputs, maxPayloadBytes, (input) => assertNotBlank({ userId: input.userId, type: input.type, title: input.title }));
         const createdAt = new Date().toISOString();
         const drafts = inputs.map((input) => notificationDraft(input, createdAt));
         const events = await unlessBusUnavailable(() => history.publishMany(drafts));
-        for (let i = 0; i < events.length; i += 1) metrics.eventPublished('notification');
+        metrics.eventPublished('notification', events.length);
         return events.map((event) => ({ id: event.id, publishedAt: event.createdAt }));
       },
     },
