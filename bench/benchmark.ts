@@ -49,8 +49,15 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
   log(options.url ? `targeting ${options.url}` : `starting the service (${options.server}, ${options.redisUrl === 'memory' ? 'in-memory bus' : options.redisUrl})`);
   const server: ServerUnderTest = options.url ? targetServer(options.url, options.pid) : await startServer({ mode: options.server, redisUrl: options.redisUrl });
   const pid = server.pid;
-  const rss = () => (pid === undefined ? Number.NaN : readRssKiB(pid));
-  const cpuMs = () => (pid === undefined ? Number.NaN : readCpuMs(pid));
+  // Other processes of the same service (--also): clients spread over all, figures summed.
+  const others = options.url ? (options.also ?? []).map((url) => targetServer(url, undefined)) : [];
+  const processes = [server, ...others];
+  const metricsOrigin = others.length === 0 ? server.origin : processes.map((p) => p.origin);
+  const pids = pid === undefined ? [] : [pid, ...(options.alsoPids ?? [])];
+  const sumOver = (read: (pid: number) => number) => (pid === undefined || pids.length !== processes.length ? Number.NaN : pids.reduce((total, p) => total + read(p), 0));
+  const rss = () => sumOver(readRssKiB);
+  const cpuMs = () => sumOver(readCpuMs);
+  const wsUrlOf = (w: number) => (processes[w % processes.length] as ServerUnderTest).wsUrl;
   const workers: ClientWorker[] = [];
   let publisher: Publisher | undefined;
 
@@ -66,17 +73,17 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     const localAddress = (w: number) => (new URL(server.url).hostname === '127.0.0.1' ? `127.0.0.${10 + w}` : undefined);
     const allClients = <T>(ask: (client: Client, w: number) => Promise<T>) => Promise.all(clients.map(ask));
     const phaseLoopDelay = async (run: () => Promise<void>): Promise<PhaseLoopDelay> => {
-      await startLoopWindow(server.origin);
+      await startLoopWindow(metricsOrigin);
       await allClients(({ worker }) => worker.ask({ type: 'resetLoopDelay' }));
       await run();
-      const serverDelay = await endLoopWindow(server.origin);
+      const serverDelay = await endLoopWindow(metricsOrigin);
       const clientDelays = await allClients(({ worker }) => worker.ask<LoopDelayReply>({ type: 'loopDelay' }));
       return {
         server: { maxMs: round(serverDelay.maxMs), p99Ms: round(serverDelay.p99Ms) },
         clients: { maxMs: round(Math.max(...clientDelays.map((d) => d.maxMs))), p99Ms: round(Math.max(...clientDelays.map((d) => d.p99Ms))) },
       };
     };
-    const before = await scrapeMetrics(server.origin);
+    const before = await scrapeMetrics(metricsOrigin);
     const baseNotification = liveSubscriptions(before, 'notification');
     const baseForum = liveSubscriptions(before, 'forumActivity');
     let lost = 0;
@@ -90,22 +97,22 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       const reply = await first.worker.ask<ConnectReply>({ type: 'connect', group: 'warmup', wsUrl: server.wsUrl, userIds: warmUsers, jwtSecret, localAddress: localAddress(0) });
       if (reply.subscribed !== warmUsers.length) throw new Error(`warm-up: only ${reply.subscribed} of ${warmUsers.length} connections subscribed: ${reply.failures.join('; ')}`);
       await first.worker.ask({ type: 'subscribeForum', group: 'warmup', forumId: FORUM_ID });
-      await waitForLive(server.origin, 'notification', (live) => live >= baseNotification + warmUsers.length, 30_000);
-      await waitForLive(server.origin, 'forumActivity', (live) => live >= baseForum + warmUsers.length, 30_000);
+      await waitForLive(metricsOrigin, 'notification', (live) => live >= baseNotification + warmUsers.length, 30_000);
+      await waitForLive(metricsOrigin, 'forumActivity', (live) => live >= baseForum + warmUsers.length, 30_000);
       const errors = await Promise.all([...warmUsers.map((userId, seq) => publisher!.notify(userId, { tag: 'warmup', seq })), publisher.broadcast(FORUM_ID, { tag: 'warmup', seq: -1 })]);
       for (const error of errors) if (error) problems.push(`warm-up publish: ${error}`);
       const notified = await first.worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'warmup', count: warmUsers.length, timeoutMs: 10_000 });
       const broadcast = await first.worker.ask<BroadcastReply>({ type: 'awaitBroadcast', seq: -1, count: warmUsers.length, timeoutMs: 10_000 });
       lost += warmUsers.length - notified.received + (warmUsers.length - broadcast.received);
       await first.worker.ask({ type: 'disconnect', group: 'warmup' });
-      await waitForLive(server.origin, 'notification', (live) => live <= baseNotification, 30_000);
-      await waitForLive(server.origin, 'forumActivity', (live) => live <= baseForum, 30_000);
+      await waitForLive(metricsOrigin, 'notification', (live) => live <= baseNotification, 30_000);
+      await waitForLive(metricsOrigin, 'forumActivity', (live) => live <= baseForum, 30_000);
     }
 
     // Connections: every user opens a socket and subscribes to its notifications.
     const liveTimeoutMs = 60_000 + options.n * 10;
     const rssBefore = rss();
-    const heapBefore = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
+    const heapBefore = (await scrapeMetrics(metricsOrigin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
     log(`opening ${options.n} connections from ${options.clients} client processes`);
     let connectReplies: ConnectReply[] = [];
     let liveNotification = 0;
@@ -113,10 +120,10 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     const connectLoop = await phaseLoopDelay(async () => {
       const start = performance.now();
       connectReplies = await allClients(({ worker, userIds }, w) =>
-        worker.ask<ConnectReply>({ type: 'connect', group: 'main', wsUrl: server.wsUrl, userIds, jwtSecret, localAddress: localAddress(w) }),
+        worker.ask<ConnectReply>({ type: 'connect', group: 'main', wsUrl: wsUrlOf(w), userIds, jwtSecret, localAddress: localAddress(w) }),
       );
       const subscribed = sum(connectReplies.map((reply) => reply.subscribed));
-      liveNotification = (await waitForLive(server.origin, 'notification', (live) => live >= baseNotification + subscribed, liveTimeoutMs)) - baseNotification;
+      liveNotification = (await waitForLive(metricsOrigin, 'notification', (live) => live >= baseNotification + subscribed, liveTimeoutMs)) - baseNotification;
       connectMs = performance.now() - start;
     });
     const subscribedSockets = sum(connectReplies.map((reply) => reply.subscribed));
@@ -124,7 +131,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     if (subscribedSockets < options.n) problems.push(`only ${subscribedSockets} of ${options.n} connections were acknowledged`);
     if (liveNotification < subscribedSockets) problems.push(`only ${liveNotification} of ${subscribedSockets} notification subscriptions became live`);
     const rssNotification = rss();
-    const heapNotification = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
+    const heapNotification = (await scrapeMetrics(metricsOrigin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
     log(`${liveNotification} notification subscriptions live in ${Math.round(connectMs)} ms; RSS ${rssBefore} → ${rssNotification} KiB`);
 
     let liveForum = 0;
@@ -132,10 +139,10 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     let heapForum = Number.NaN;
     if (options.forum) {
       await allClients(({ worker }) => worker.ask({ type: 'subscribeForum', group: 'main', forumId: FORUM_ID }));
-      liveForum = (await waitForLive(server.origin, 'forumActivity', (live) => live >= baseForum + subscribedSockets, liveTimeoutMs)) - baseForum;
+      liveForum = (await waitForLive(metricsOrigin, 'forumActivity', (live) => live >= baseForum + subscribedSockets, liveTimeoutMs)) - baseForum;
       if (liveForum < subscribedSockets) problems.push(`only ${liveForum} of ${subscribedSockets} forumActivity subscriptions became live`);
       rssForum = rss();
-      heapForum = (await scrapeMetrics(server.origin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
+      heapForum = (await scrapeMetrics(metricsOrigin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
       log(`${liveForum} forumActivity subscriptions live; RSS → ${rssForum} KiB`);
     }
     // The service's CPU while nothing is published: what the connections cost by just being there
@@ -200,14 +207,14 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         const results: Array<Awaited<ReturnType<typeof broadcastOnce>>> = [];
         let cpuUsedMs = 0;
         let delivered = 0;
-        const deliveredBefore = (await scrapeMetrics(server.origin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0;
+        const deliveredBefore = (await scrapeMetrics(metricsOrigin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0;
         const loop = await phaseLoopDelay(async () => {
           const cpuStart = cpuMs();
           for (let seq = 1; seq <= options.broadcasts; seq++) results.push(await broadcastOnce(load, FORUM_ID, seq));
           cpuUsedMs = cpuMs() - cpuStart;
         });
         delivered = sum(results.map((result) => result.received));
-        const serverDelivered = ((await scrapeMetrics(server.origin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0) - deliveredBefore;
+        const serverDelivered = ((await scrapeMetrics(metricsOrigin)).get('realtime_events_delivered_total{field="forumActivity"}') ?? 0) - deliveredBefore;
         const broadcastLost = sum(results.map((result) => result.lost));
         lost += broadcastLost;
         const toLast = results.map((result) => result.timeToLastMs);

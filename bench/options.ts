@@ -11,6 +11,13 @@ export interface BenchmarkOptions {
   readonly url?: string;
   /** With `url`: the service's pid, so its RSS and CPU can be read from /proc. */
   readonly pid?: number;
+  /**
+   * With `url`: other processes of the same service (sharing its Redis), each `http://host:port/graphql`.
+   * Client process w connects to process w mod (1 + also.length); live counts, deliveries and
+   * heap are summed over all of them, RSS and CPU over `alsoPids`.
+   */
+  readonly also?: readonly string[];
+  readonly alsoPids?: readonly number[];
   /** How the started service runs: `tsx` (src/main.ts through the tsx loader) or `dist` (node dist/main.js, after `npm run build`). */
   readonly server: 'tsx' | 'dist';
   /** Client processes that share the connections. */
@@ -60,6 +67,8 @@ const USAGE = `npm run bench -- [options]
   --n N              connections (default ${DEFAULT_OPTIONS.n})
   --url URL          target a running service (http://host:port/graphql) instead of starting one
   --pid PID          with --url: the service's pid, to read its RSS and CPU from /proc
+  --also URL,URL     with --url: more processes of the same service (same Redis); clients spread over all
+  --also-pids P,P    their pids, so RSS and CPU are summed over every process
   --server tsx|dist  how to start the service (default tsx: node --import tsx src/main.ts)
   --clients K        client processes (default ${DEFAULT_OPTIONS.clients})
   --forum / --no-forum   also subscribe forumActivity(forumId) (default on)
@@ -112,6 +121,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         n: { type: 'string' },
         url: { type: 'string' },
         pid: { type: 'string' },
+        also: { type: 'string' },
+        'also-pids': { type: 'string' },
         server: { type: 'string' },
         clients: { type: 'string' },
         forum: { type: 'boolean' },
@@ -143,6 +154,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     n: positiveInteger('n', values.n, DEFAULT_OPTIONS.n),
     url: values.url,
     pid: values.pid === undefined ? undefined : positiveInteger('pid', values.pid, 0),
+    also: values.also?.split(',').filter((url) => url !== ''),
+    alsoPids: values['also-pids']?.split(',').map((pid) => positiveInteger('also-pids', pid, 0)),
     server,
     clients: positiveInteger('clients', values.clients, DEFAULT_OPTIONS.clients),
     forum: values['no-forum'] ? false : (values.forum ?? DEFAULT_OPTIONS.forum),

@@ -16,24 +16,43 @@ export function parseMetrics(text: string): MetricSample {
 const loopWindow = new Map<string, { maxMs: number; p99Ms: number }>();
 
 /** Starts a window over which the service's loop delay is folded (the scrape it makes resets prom-client's histogram). */
-export async function startLoopWindow(origin: string): Promise<void> {
+export async function startLoopWindow(origin: Origins): Promise<void> {
   await scrapeMetrics(origin);
-  loopWindow.set(origin, { maxMs: 0, p99Ms: 0 });
+  loopWindow.set(String(origin), { maxMs: 0, p99Ms: 0 });
 }
 
 /** Ends the window: the largest max and the largest p99 of the scrapes made during it (a p99 of one window, not of the whole). */
-export async function endLoopWindow(origin: string): Promise<{ maxMs: number; p99Ms: number }> {
+export async function endLoopWindow(origin: Origins): Promise<{ maxMs: number; p99Ms: number }> {
   await scrapeMetrics(origin);
-  const window = loopWindow.get(origin) ?? { maxMs: Number.NaN, p99Ms: Number.NaN };
-  loopWindow.delete(origin);
+  const window = loopWindow.get(String(origin)) ?? { maxMs: Number.NaN, p99Ms: Number.NaN };
+  loopWindow.delete(String(origin));
   return window;
 }
 
-export async function scrapeMetrics(origin: string): Promise<MetricSample> {
+/** One service process's origin, or several processes of one service (their metrics are combined). */
+export type Origins = string | readonly string[];
+
+async function scrapeOne(origin: string): Promise<MetricSample> {
   const response = await fetch(`${origin}/metrics`);
   if (!response.ok) throw new Error(`${origin}/metrics answered ${response.status}`);
-  const sample = parseMetrics(await response.text());
-  const window = loopWindow.get(origin);
+  return parseMetrics(await response.text());
+}
+
+/** Several processes' samples as one: counts and gauges summed, loop delays the worst of them. */
+function combine(samples: readonly MetricSample[]): MetricSample {
+  const combined = new Map<string, number>();
+  for (const sample of samples)
+    for (const [name, value] of sample) {
+      const previous = combined.get(name);
+      if (previous === undefined) combined.set(name, value);
+      else combined.set(name, name.startsWith('nodejs_eventloop_lag') ? Math.max(previous, value) : previous + value);
+    }
+  return combined;
+}
+
+export async function scrapeMetrics(origin: Origins): Promise<MetricSample> {
+  const sample = typeof origin === 'string' ? await scrapeOne(origin) : combine(await Promise.all(origin.map(scrapeOne)));
+  const window = loopWindow.get(String(origin));
   if (window) {
     const delay = serverLoopDelay(sample);
     window.maxMs = Math.max(window.maxMs, delay.maxMs ?? Number.NaN);
@@ -73,7 +92,7 @@ export function serverLoopDelay(sample: MetricSample) {
  * The service counts a subscription only once its bus confirmed it, and offers no event to wait
  * on from another process, so this asks /metrics every 50 ms.
  */
-export async function waitForLive(origin: string, field: 'notification' | 'forumActivity', done: (live: number) => boolean, timeoutMs: number): Promise<number> {
+export async function waitForLive(origin: Origins, field: 'notification' | 'forumActivity', done: (live: number) => boolean, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const live = liveSubscriptions(await scrapeMetrics(origin), field);
