@@ -55,6 +55,9 @@ type MemberIterator = AsyncIterableIterator<never>;
  * graphql-ws still sees one operation per member: an iterator that yields nothing (the frames
  * bypass it) and ends when the member completes or the group ends.
  */
+/** Frames written per turn of the event loop during a broadcast. */
+const SENDS_PER_TURN = 500;
+
 export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOutOptions<Socket>) {
   const groups = new Map<string, SharedExecution<Socket>>();
 
@@ -76,17 +79,25 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
     void group.iterator?.return?.();
   };
 
-  const deliver = (group: SharedExecution<Socket>, result: ExecutionResult) => {
+  /**
+   * Sends one event to the members the group had when it arrived, yielding to the event loop
+   * every SENDS_PER_TURN sends so that a broadcast to thousands never stalls everything else;
+   * the pump awaits it, so the group's next event waits and order holds.
+   */
+  const deliver = async (group: SharedExecution<Socket>, result: ExecutionResult) => {
     const { errors, ...rest } = result;
     const payload = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
     const frames = new Map<string, Buffer>();
-    for (const member of group.members) {
+    let sent = 0;
+    for (const member of [...group.members]) {
       let frame = frames.get(member.operationId);
       if (!frame) {
         frame = Buffer.from(`{"id":${JSON.stringify(member.operationId)},"type":"next","payload":${payload}}`);
         frames.set(member.operationId, frame);
       }
       send(member.socket, frame);
+      sent += 1;
+      if (sent % SENDS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   };
 
@@ -95,7 +106,7 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
       for (;;) {
         const result = await iterator.next();
         if (result.done || group.state === 'ended') break;
-        deliver(group, result.value);
+        await deliver(group, result.value);
       }
       end(group);
     } catch (error) {
