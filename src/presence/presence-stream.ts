@@ -1,4 +1,5 @@
 import { presenceChangedTopic } from '../events/topics';
+import { createPushIterator } from '../lib/push-iterator';
 import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
 import type { PresenceSession, PresenceSnapshot, PresenceStore } from './presence-store';
 
@@ -26,20 +27,21 @@ export interface PresenceStreamOptions<View> {
 export async function openPresenceStream<View>(options: PresenceStreamOptions<View>): Promise<AsyncIterableIterator<View>> {
   const { bus, store, threadId, session, project, onEnd, onError } = options;
   const topic = presenceChangedTopic(threadId);
-  let pending: { view: View } | null = null;
-  let waiting: ((result: IteratorResult<View>) => void) | null = null;
   let lastKey: string | undefined;
-  let ended = false;
-
-  const deliver = (view: View) => {
-    if (waiting) {
-      const resolve = waiting;
-      waiting = null;
-      resolve({ value: view, done: false });
-    } else {
-      pending = { view };
-    }
-  };
+  let unsubscribe: Unsubscribe = async () => {};
+  let sweep: NodeJS.Timeout | undefined;
+  const stream = createPushIterator<View>({
+    latestOnly: true,
+    onEnd: async () => {
+      clearInterval(sweep);
+      await Promise.allSettled([unsubscribe()]);
+      await store
+        .leave(threadId, session.sessionId)
+        .then(() => bus.publish(topic, { threadId }))
+        .catch((error: unknown) => onError?.(error));
+      onEnd?.();
+    },
+  });
 
   // Reads run one at a time; a change seen while one runs asks for exactly one more.
   let reading = false;
@@ -55,11 +57,11 @@ export async function openPresenceStream<View>(options: PresenceStreamOptions<Vi
         readAgain = false;
         const view = project(await store.snapshot(threadId));
         const key = JSON.stringify(view);
-        if (!ended && key !== lastKey) {
+        if (!stream.isEnded() && key !== lastKey) {
           lastKey = key;
-          deliver(view);
+          stream.push(view);
         }
-      } while (readAgain && !ended);
+      } while (readAgain && !stream.isEnded());
     } catch (error) {
       onError?.(error);
     } finally {
@@ -67,7 +69,7 @@ export async function openPresenceStream<View>(options: PresenceStreamOptions<Vi
     }
   }
 
-  const unsubscribe: Unsubscribe = await bus.subscribe(topic, () => void reread());
+  unsubscribe = await bus.subscribe(topic, () => void reread());
   try {
     await store.enter(threadId, session);
     await bus.publish(topic, { threadId });
@@ -75,44 +77,7 @@ export async function openPresenceStream<View>(options: PresenceStreamOptions<Vi
     await Promise.allSettled([unsubscribe(), store.leave(threadId, session.sessionId)]);
     throw error;
   }
-  const sweep = setInterval(() => void reread(), store.timing.heartbeatMs);
+  sweep = setInterval(() => void reread(), store.timing.heartbeatMs);
   await reread();
-
-  const end = async (): Promise<IteratorResult<View>> => {
-    if (!ended) {
-      ended = true;
-      clearInterval(sweep);
-      pending = null;
-      waiting?.({ value: undefined, done: true });
-      waiting = null;
-      await Promise.allSettled([unsubscribe()]);
-      await store
-        .leave(threadId, session.sessionId)
-        .then(() => bus.publish(topic, { threadId }))
-        .catch((error: unknown) => onError?.(error));
-      onEnd?.();
-    }
-    return { value: undefined, done: true };
-  };
-
-  const iterator: AsyncIterableIterator<View> = {
-    next(): Promise<IteratorResult<View>> {
-      if (pending) {
-        const { view } = pending;
-        pending = null;
-        return Promise.resolve({ value: view, done: false });
-      }
-      if (ended) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
-    },
-    return: end,
-    throw: async (error: unknown) => {
-      await end();
-      throw error;
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  return stream.iterator;
 }

@@ -1,4 +1,5 @@
 import type { Topic } from '../events/topics';
+import { createPushIterator } from '../lib/push-iterator';
 import type { EventBus, Unsubscribe } from './event-bus';
 
 export interface EventStreamOptions<Payload> {
@@ -127,55 +128,24 @@ export async function openEventStream<Payload>(
   topics: readonly Topic<Payload>[],
   { accept, routeKey = null, onEnd }: EventStreamOptions<Payload> = {},
 ): Promise<AsyncIterableIterator<Payload>> {
-  const buffered: Payload[] = [];
-  let waiting: ((result: IteratorResult<Payload>) => void) | null = null;
-  let ended = false;
-
+  let unsubscribes: Unsubscribe[] = [];
+  const stream = createPushIterator<Payload>({
+    onEnd: async () => {
+      await Promise.allSettled(unsubscribes.map((unsubscribe) => unsubscribe()));
+      onEnd?.();
+    },
+  });
   const onEvent = (payload: Payload) => {
-    if (ended || (accept && !accept(payload))) return;
-    if (waiting) {
-      const resolve = waiting;
-      waiting = null;
-      resolve({ value: payload, done: false });
-    } else {
-      buffered.push(payload);
-    }
+    if (!accept || accept(payload)) stream.push(payload);
   };
 
   const attempts = await Promise.allSettled(topics.map((topic) => subscribeShared(bus, topic, onEvent, routeKey)));
-  const unsubscribes: Unsubscribe[] = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+  unsubscribes = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   const failure = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected');
   if (failure) {
     await Promise.allSettled(unsubscribes.map((unsubscribe) => unsubscribe()));
     throw failure.reason;
   }
 
-  const end = async (): Promise<IteratorResult<Payload>> => {
-    if (!ended) {
-      ended = true;
-      buffered.length = 0;
-      waiting?.({ value: undefined, done: true });
-      waiting = null;
-      await Promise.allSettled(unsubscribes.map((unsubscribe) => unsubscribe()));
-      onEnd?.();
-    }
-    return { value: undefined, done: true };
-  };
-
-  const iterator: AsyncIterableIterator<Payload> = {
-    next(): Promise<IteratorResult<Payload>> {
-      if (buffered.length > 0) return Promise.resolve({ value: buffered.shift() as Payload, done: false });
-      if (ended) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
-    },
-    return: end,
-    throw: async (error: unknown) => {
-      await end();
-      throw error;
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  return stream.iterator;
 }
