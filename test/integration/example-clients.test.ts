@@ -5,7 +5,7 @@ import { createRealtimeUrqlClient } from '../../examples/urql/realtime-urql';
 import { postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
 import { isolatedPrefix, REDIS_URL } from '../utils/redis';
-import { freePort } from '../utils/service-process';
+import { freePort } from '../utils/free-port';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 

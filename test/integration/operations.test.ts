@@ -1,19 +1,10 @@
-import { createServer } from 'node:net';
+import { freePort } from '../utils/free-port';
 import { errorCodes, postGraphQL } from '../utils/http';
 import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION } from '../utils/operations';
 import { isolatedPrefix, REDIS_URL } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
-
-/** A loopback port where nothing listens: a Redis that is not there. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('operations endpoints', () => {
   it('answers /healthz and /readyz with 200 while the bus is connected', async () => {
@@ -23,7 +14,7 @@ describe('operations endpoints', () => {
   });
 
   it('answers /readyz with 503 and publishes with UNAVAILABLE while Redis is unreachable, and stays alive', async () => {
-    const server = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }, 200);
+    const server = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, 200);
     expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.origin}/readyz`)).status).toBe(503);
     const input = { userId: '1', type: 't', title: 'lost?' };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION } from '../utils/operations';
 import { lintPhp, PHP, PHP_CLIENT_DIR, runPhpClient } from '../utils/php-client';
 import { describeWithProgram } from '../utils/programs';
-import { freePort } from '../utils/service-process';
+import { freePort } from '../utils/free-port';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';

@@ -5,7 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findProgram } from './programs';
-import { freePort } from './service-process';
+import { freePort } from './free-port';
 
 export const NGINX = findProgram('nginx');
 export const NGINX_CONF = join(__dirname, '..', '..', 'docker', 'nginx.conf');

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort } from './service-process';
+import { freePort } from './free-port';
 
 /**
  * A Redis of the test's own on a spare port, with an append-only file so that what it holds
