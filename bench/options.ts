@@ -1,16 +1,12 @@
-import { parseArgs } from 'node:util';
+import { commandLine, SERVICE_OPTIONS, type ServiceOptions } from './cli-options';
 
 /** What a run measures, in the order it measures them. Connecting always happens. */
 export const PHASES = ['memory', 'broadcast', 'latency', 'throughput', 'batch'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export interface BenchmarkOptions {
+export interface BenchmarkOptions extends ServiceOptions {
   /** Connections to open, one user (and one `notification` subscription) each. */
   readonly n: number;
-  /** Target an already running service instead of starting one. */
-  readonly url?: string;
-  /** With `url`: the service's pid, so its RSS and CPU can be read from /proc. */
-  readonly pid?: number;
   /**
    * With `url`: other processes of the same service (sharing its Redis), each `http://host:port/graphql`.
    * Client process w connects to process w mod (1 + also.length); live counts, deliveries and
@@ -18,8 +14,6 @@ export interface BenchmarkOptions {
    */
   readonly also?: readonly string[];
   readonly alsoPids?: readonly number[];
-  /** How the started service runs: `tsx` (src/main.ts through the tsx loader) or `dist` (node dist/main.js, after `npm run build`). */
-  readonly server: 'tsx' | 'dist';
   /** Client processes that share the connections. */
   readonly clients: number;
   /** Also subscribe every connection to `forumActivity(forumId)` (needed by the broadcast phase). */
@@ -37,13 +31,6 @@ export interface BenchmarkOptions {
   readonly batchSize: number;
   readonly batchConcurrency: number;
   readonly phases: readonly Phase[];
-  /** Where the JSON report goes; none when undefined. */
-  readonly out?: string;
-  readonly redisUrl: string;
-  readonly jwtSecret?: string;
-  readonly publisherToken?: string;
-  /** Print progress lines to stderr (the command line does unless --quiet; runBenchmark does not by default). */
-  readonly verbose: boolean;
 }
 
 export const DEFAULT_OPTIONS: BenchmarkOptions = Object.freeze({
@@ -84,79 +71,41 @@ const USAGE = `npm run bench -- [options]
   --redis URL        REDIS_URL for the started service (default ${DEFAULT_OPTIONS.redisUrl}; "memory" for the in-memory bus)
   --quiet            no progress lines on stderr`;
 
-export class UsageError extends Error {
-  readonly usage = USAGE;
-}
-
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} must be a positive integer (got "${value}")`);
-  return number;
-}
-
-function positiveNumber(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${name} must be a positive number (got "${value}")`);
-  return number;
-}
+const { parse, positiveInteger, positiveNumber, serviceOptions, fail } = commandLine(USAGE);
 
 function phasesOf(value: string | undefined): readonly Phase[] {
   if (value === undefined) return DEFAULT_OPTIONS.phases;
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) {
-    if (!(PHASES as readonly string[]).includes(name)) throw new UsageError(`--phases: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
+    if (!(PHASES as readonly string[]).includes(name)) fail(`--phases: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
   }
   return PHASES.filter((phase) => names.includes(phase));
 }
 
 /** Parses the command line (without node and the script); throws UsageError naming the bad option. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchmarkOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        n: { type: 'string' },
-        url: { type: 'string' },
-        pid: { type: 'string' },
-        also: { type: 'string' },
-        'also-pids': { type: 'string' },
-        server: { type: 'string' },
-        clients: { type: 'string' },
-        forum: { type: 'boolean' },
-        'no-forum': { type: 'boolean' },
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        broadcasts: { type: 'string' },
-        publishes: { type: 'string' },
-        concurrency: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'batch-concurrency': { type: 'string' },
-        phases: { type: 'string' },
-        out: { type: 'string' },
-        redis: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
-  if (values.help) throw new UsageError('');
-  const server = values.server ?? DEFAULT_OPTIONS.server;
-  if (server !== 'tsx' && server !== 'dist') throw new UsageError(`--server must be tsx or dist (got "${server}")`);
+  const values = parse(argv, {
+    ...SERVICE_OPTIONS,
+    n: { type: 'string' },
+    also: { type: 'string' },
+    'also-pids': { type: 'string' },
+    clients: { type: 'string' },
+    forum: { type: 'boolean' },
+    'no-forum': { type: 'boolean' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    broadcasts: { type: 'string' },
+    publishes: { type: 'string' },
+    concurrency: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'batch-concurrency': { type: 'string' },
+    phases: { type: 'string' },
+  });
   return {
+    ...serviceOptions(values, env, DEFAULT_OPTIONS),
     n: positiveInteger('n', values.n, DEFAULT_OPTIONS.n),
-    url: values.url,
-    pid: values.pid === undefined ? undefined : positiveInteger('pid', values.pid, 0),
     also: values.also?.split(',').filter((url) => url !== ''),
     alsoPids: values['also-pids']?.split(',').map((pid) => positiveInteger('also-pids', pid, 0)),
-    server,
     clients: positiveInteger('clients', values.clients, DEFAULT_OPTIONS.clients),
     forum: values['no-forum'] ? false : (values.forum ?? DEFAULT_OPTIONS.forum),
     rate: positiveNumber('rate', values.rate, DEFAULT_OPTIONS.rate),
@@ -167,10 +116,5 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     batchSize: positiveInteger('batch-size', values['batch-size'], DEFAULT_OPTIONS.batchSize),
     batchConcurrency: positiveInteger('batch-concurrency', values['batch-concurrency'], DEFAULT_OPTIONS.batchConcurrency),
     phases: phasesOf(values.phases),
-    out: values.out,
-    redisUrl: values.redis ?? env['REDIS_URL'] ?? DEFAULT_OPTIONS.redisUrl,
-    jwtSecret: env['JWT_SECRET'],
-    publisherToken: env['PUBLISHER_TOKENS']?.split(',')[0]?.trim() || undefined,
-    verbose: !(values.quiet ?? false),
   };
 }

@@ -1,17 +1,12 @@
-import { parseArgs } from 'node:util';
+import { commandLine, SERVICE_OPTIONS, type ServiceOptions } from './cli-options';
 
-export interface SoakOptions {
+export interface SoakOptions extends ServiceOptions {
   /** Seconds of churn and publishing (the warm-up included). */
   readonly duration: number;
   /** Clients (users), each with one socket at a time and a `notification(userId)` subscription. */
   readonly clients: number;
   /** Events published per second, open loop. */
   readonly rate: number;
-  /** Target an already running service instead of starting one. */
-  readonly url?: string;
-  /** With `url`: the service's pid, so that its RSS and CPU can be read from /proc. */
-  readonly pid?: number;
-  readonly server: 'tsx' | 'dist';
   /** Client processes that share the clients. */
   readonly workers: number;
   /** Share of the published events that are forum activity (the rest are notifications). */
@@ -26,11 +21,6 @@ export interface SoakOptions {
   readonly warmup?: number;
   /** Seconds between two samples of the RSS curve; undefined: a tenth of the duration, from 1 to 10. */
   readonly sampleEvery?: number;
-  readonly out?: string;
-  readonly redisUrl: string;
-  readonly jwtSecret?: string;
-  readonly publisherToken?: string;
-  readonly verbose: boolean;
 }
 
 export const DEFAULT_SOAK_OPTIONS: SoakOptions = Object.freeze({
@@ -62,69 +52,33 @@ const USAGE = `npm run soak -- [options]
   --redis URL        REDIS_URL for the started service (default ${DEFAULT_SOAK_OPTIONS.redisUrl})
   --quiet            no progress lines on stderr`;
 
-export class SoakUsageError extends Error {
-  readonly usage = USAGE;
-}
+const { parse, positiveInteger, positiveNumber, serviceOptions, fail } = commandLine(USAGE);
 
-function positive(name: string, value: string | undefined, fallback: number, integer: boolean): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
-    throw new SoakUsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'} (got "${value}")`);
-  }
-  return number;
-}
-
-/** Parses the command line (without node and the script); throws SoakUsageError naming the bad option. */
+/** Parses the command line (without node and the script); throws UsageError naming the bad option. */
 export function parseSoakOptions(argv: readonly string[], env: NodeJS.ProcessEnv): SoakOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        duration: { type: 'string' },
-        clients: { type: 'string' },
-        rate: { type: 'string' },
-        url: { type: 'string' },
-        pid: { type: 'string' },
-        server: { type: 'string' },
-        workers: { type: 'string' },
-        warmup: { type: 'string' },
-        'sample-every': { type: 'string' },
-        'replay-max': { type: 'string' },
-        out: { type: 'string' },
-        redis: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new SoakUsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) throw new SoakUsageError('');
-  const server = values.server ?? DEFAULT_SOAK_OPTIONS.server;
-  if (server !== 'tsx' && server !== 'dist') throw new SoakUsageError(`--server must be tsx or dist (got "${server}")`);
-  const duration = positive('duration', values.duration, DEFAULT_SOAK_OPTIONS.duration, false);
-  const warmup = values.warmup === undefined ? undefined : positive('warmup', values.warmup, 0, false);
-  if (warmup !== undefined && warmup >= duration) throw new SoakUsageError(`--warmup must be shorter than --duration (${warmup} ≥ ${duration})`);
+  const values = parse(argv, {
+    ...SERVICE_OPTIONS,
+    duration: { type: 'string' },
+    clients: { type: 'string' },
+    rate: { type: 'string' },
+    workers: { type: 'string' },
+    warmup: { type: 'string' },
+    'sample-every': { type: 'string' },
+    'replay-max': { type: 'string' },
+  });
+  const service = serviceOptions(values, env, DEFAULT_SOAK_OPTIONS);
+  const duration = positiveNumber('duration', values.duration, DEFAULT_SOAK_OPTIONS.duration);
+  const warmup = values.warmup === undefined ? undefined : positiveNumber('warmup', values.warmup, 0);
+  if (warmup !== undefined && warmup >= duration) fail(`--warmup must be shorter than --duration (${warmup} ≥ ${duration})`);
   return {
     ...DEFAULT_SOAK_OPTIONS,
+    ...service,
     duration,
-    clients: positive('clients', values.clients, DEFAULT_SOAK_OPTIONS.clients, true),
-    rate: positive('rate', values.rate, DEFAULT_SOAK_OPTIONS.rate, false),
-    url: values.url,
-    pid: values.pid === undefined ? undefined : positive('pid', values.pid, 0, true),
-    server,
-    workers: positive('workers', values.workers, DEFAULT_SOAK_OPTIONS.workers, true),
+    clients: positiveInteger('clients', values.clients, DEFAULT_SOAK_OPTIONS.clients),
+    rate: positiveNumber('rate', values.rate, DEFAULT_SOAK_OPTIONS.rate),
+    workers: positiveInteger('workers', values.workers, DEFAULT_SOAK_OPTIONS.workers),
     warmup,
-    sampleEvery: values['sample-every'] === undefined ? undefined : positive('sample-every', values['sample-every'], 0, false),
-    replayMaxPerUser: positive('replay-max', values['replay-max'], DEFAULT_SOAK_OPTIONS.replayMaxPerUser, true),
-    out: values.out,
-    redisUrl: values.redis ?? env['REDIS_URL'] ?? DEFAULT_SOAK_OPTIONS.redisUrl,
-    jwtSecret: env['JWT_SECRET'],
-    publisherToken: env['PUBLISHER_TOKENS']?.split(',')[0]?.trim() || undefined,
-    verbose: !(values.quiet ?? false),
+    sampleEvery: values['sample-every'] === undefined ? undefined : positiveNumber('sample-every', values['sample-every'], 0),
+    replayMaxPerUser: positiveInteger('replay-max', values['replay-max'], DEFAULT_SOAK_OPTIONS.replayMaxPerUser),
   };
 }
