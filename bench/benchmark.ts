@@ -16,10 +16,11 @@ import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
 import type { BroadcastReply, ConnectReply, LoopDelayReply, NotificationsReply, WorkerProblems } from './protocol';
 import { createPublisher, type Publisher } from './publisher';
 import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
+import { stopRun, withServiceOutput } from './run-teardown';
 import { startServer, targetServer, type ServerUnderTest } from './server-process';
 import { atRate, batchNotifyAndCollect, broadcastOnce, notifyAndCollect, sum, withConcurrency, type LoadContext } from './load';
 import { median, percentile, round } from './stats';
-import type { BenchmarkReport, LoopDelay, PhaseLoopDelay } from './report';
+import type { BenchmarkReport, DeliveryFigures, LoopDelay, PhaseLoopDelay } from './report';
 
 const WARMUP_CONNECTIONS = 20;
 const IDLE_SAMPLE_MS = 2_000;
@@ -31,6 +32,22 @@ interface Client {
 }
 
 /** Splits `n` users over `count` clients as evenly as possible. */
+/** What notifyAndCollect and batchNotifyAndCollect both return. */
+type Collected = Pick<Awaited<ReturnType<typeof notifyAndCollect>>, 'start' | 'sentMs' | 'accepted' | 'received' | 'lost' | 'misrouted' | 'latencies' | 'lastAt'>;
+
+function deliveryFiguresOf(result: Collected): DeliveryFigures {
+  return {
+    accepted: result.accepted,
+    received: result.received,
+    lost: result.lost,
+    misrouted: result.misrouted,
+    acceptedPerSecond: round(result.accepted / (result.sentMs / 1000), 0),
+    deliveredPerSecond: round(result.received / ((result.lastAt - result.start) / 1000), 0),
+    p50Ms: round(percentile(result.latencies, 50), 3),
+    p99Ms: round(percentile(result.latencies, 99), 3),
+  };
+}
+
 function assignUsers(n: number, count: number, tag: string): string[][] {
   return Array.from({ length: count }, (_, w) => {
     const size = Math.floor(n / count) + (w < n % count ? 1 : 0);
@@ -82,6 +99,14 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         server: { maxMs: round(serverDelay.maxMs), p99Ms: round(serverDelay.p99Ms) },
         clients: { maxMs: round(Math.max(...clientDelays.map((d) => d.maxMs))), p99Ms: round(Math.max(...clientDelays.map((d) => d.p99Ms))) },
       };
+    };
+    /** Runs `collect` inside phaseLoopDelay: its result, and the loop delay while it ran. */
+    const measuredPhase = async <T>(collect: () => Promise<T>): Promise<{ result: T; loop: PhaseLoopDelay }> => {
+      let result: T | undefined;
+      const loop = await phaseLoopDelay(async () => {
+        result = await collect();
+      });
+      return { result: result as T, loop };
     };
     const before = await scrapeMetrics(metricsOrigin);
     const baseNotification = liveSubscriptions(before, 'notification');
@@ -239,11 +264,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     if (options.phases.includes('latency')) {
       const total = Math.max(1, Math.round(options.rate * options.duration));
       log(`latency: ${total} notifications at ${options.rate}/s to random users`);
-      let outcome: Awaited<ReturnType<typeof notifyAndCollect>> | undefined;
-      const loop = await phaseLoopDelay(async () => {
-        outcome = await notifyAndCollect(load, 'latency', total, atRate(total, options.rate));
-      });
-      const result = outcome!;
+      const { result, loop } = await measuredPhase(() => notifyAndCollect(load, 'latency', total, atRate(total, options.rate)));
       lost += result.lost;
       report.latency = {
         rate: options.rate,
@@ -266,23 +287,12 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
 
     if (options.phases.includes('throughput')) {
       log(`throughput: ${options.publishes} publishNotification calls, ${options.concurrency} in flight`);
-      let outcome: Awaited<ReturnType<typeof notifyAndCollect>> | undefined;
-      const loop = await phaseLoopDelay(async () => {
-        outcome = await notifyAndCollect(load, 'throughput', options.publishes, withConcurrency(options.publishes, options.concurrency));
-      });
-      const result = outcome!;
+      const { result, loop } = await measuredPhase(() => notifyAndCollect(load, 'throughput', options.publishes, withConcurrency(options.publishes, options.concurrency)));
       lost += result.lost;
       report.throughput = {
         publishes: options.publishes,
         concurrency: options.concurrency,
-        accepted: result.accepted,
-        received: result.received,
-        lost: result.lost,
-        misrouted: result.misrouted,
-        acceptedPerSecond: round(result.accepted / (result.sentMs / 1000), 0),
-        deliveredPerSecond: round(result.received / ((result.lastAt - result.start) / 1000), 0),
-        p50Ms: round(percentile(result.latencies, 50), 3),
-        p99Ms: round(percentile(result.latencies, 99), 3),
+        ...deliveryFiguresOf(result),
         serverCpuPerPublishUs: round((result.cpuUsedMs * 1000) / Math.max(1, result.received)),
       };
       report.eventLoop['throughput'] = loop;
@@ -291,25 +301,14 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
 
     if (options.phases.includes('batch')) {
       log(`batch: ${options.publishes} notifications in publishNotifications calls of ${options.batchSize}, ${options.batchConcurrency} in flight`);
-      let outcome: Awaited<ReturnType<typeof batchNotifyAndCollect>> | undefined;
-      const loop = await phaseLoopDelay(async () => {
-        outcome = await batchNotifyAndCollect(load, options.publishes, options.batchSize, options.batchConcurrency);
-      });
-      const result = outcome!;
+      const { result, loop } = await measuredPhase(() => batchNotifyAndCollect(load, options.publishes, options.batchSize, options.batchConcurrency));
       lost += result.lost;
       report.batch = {
         notifications: options.publishes,
         batchSize: options.batchSize,
         batches: result.batches,
         concurrency: options.batchConcurrency,
-        accepted: result.accepted,
-        received: result.received,
-        lost: result.lost,
-        misrouted: result.misrouted,
-        acceptedPerSecond: round(result.accepted / (result.sentMs / 1000), 0),
-        deliveredPerSecond: round(result.received / ((result.lastAt - result.start) / 1000), 0),
-        p50Ms: round(percentile(result.latencies, 50), 3),
-        p99Ms: round(percentile(result.latencies, 99), 3),
+        ...deliveryFiguresOf(result),
         serverCpuPerNotificationUs: round((result.cpuUsedMs * 1000) / Math.max(1, result.received)),
       };
       report.eventLoop['batch'] = loop;
@@ -325,13 +324,8 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     report.meta['loadAverageAtEnd'] = round(loadavg()[0] ?? Number.NaN);
     return report;
   } catch (error) {
-    // What the service said last is usually why (it has exited, or hit its file limit).
-    const output = server.output().trim();
-    if (output && error instanceof Error) error.message += `\n--- the service's last output ---\n${output}`;
-    throw error;
+    throw withServiceOutput(error, server);
   } finally {
-    publisher?.close();
-    await Promise.all(workers.map((worker) => worker.stop()));
-    await server.stop();
+    await stopRun(publisher, workers, server);
   }
 }

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import type { WorkerRequest } from './protocol';
+import type { WorkerReply } from './worker-ipc';
 
 /** A request without its `id` (the pool adds it), for each member of the union `R`. */
 type RequestBody<R> = R extends { readonly id: number } ? Omit<R, 'id'> : never;

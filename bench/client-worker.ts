@@ -5,7 +5,6 @@
  * (see protocol.ts); it never decides anything by itself.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import {
   FORUM_ACTIVITY_SUBSCRIPTION,
@@ -17,13 +16,12 @@ import {
   type LoopDelayReply,
   type NotificationsReply,
   type WorkerProblems,
-  type WorkerReply,
   type WorkerRequest,
 } from './protocol';
 import { wallClockMs } from './stats';
+import { answerParent } from './worker-ipc';
+import { closeSocket, connectInLanes, userTokenSigner } from './worker-sockets';
 
-/** Handshakes in flight at once: enough to be quick, few enough not to flood the accept queue. */
-const CONNECT_CONCURRENCY = 100;
 const MAX_ERRORS_KEPT = 20;
 
 interface Connection {
@@ -131,21 +129,12 @@ function openConnection(group: string, wsUrl: string, userId: string, token: str
 
 async function connect(request: Extract<WorkerRequest, { type: 'connect' }>): Promise<ConnectReply> {
   groups.set(request.group, new Set());
-  const secret = new TextEncoder().encode(request.jwtSecret);
-  const expiresAt = Math.floor(Date.now() / 1000) + 6 * 3600;
-  const failures: string[] = [];
-  let subscribed = 0;
-  let next = 0;
-  const runLane = async () => {
-    while (next < request.userIds.length) {
-      const userId = request.userIds[next++] as string;
-      const token = await new SignJWT({ sub: userId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresAt).sign(secret);
-      const outcome = await openConnection(request.group, request.wsUrl, userId, token, request.localAddress);
-      if (outcome === 'subscribed') subscribed += 1;
-      else if (failures.length < MAX_ERRORS_KEPT) failures.push(outcome);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, request.userIds.length) }, runLane));
+  const signToken = userTokenSigner(request.jwtSecret);
+  const { subscribed, failures } = await connectInLanes(
+    request.userIds,
+    async (userId) => openConnection(request.group, request.wsUrl, userId, await signToken(userId), request.localAddress),
+    MAX_ERRORS_KEPT,
+  );
   return { opened: request.userIds.length, acknowledged: subscribed, subscribed, failures };
 }
 
@@ -162,17 +151,7 @@ function subscribeForum(group: string, forumId: string): number {
 async function disconnect(group: string): Promise<number> {
   const connections = [...(groups.get(group) ?? [])];
   groups.delete(group); // closes from here on are ours, not the server's
-  await Promise.all(
-    connections.map(
-      ({ socket }) =>
-        new Promise<void>((resolve) => {
-          if (socket.readyState === WebSocket.CLOSED) return resolve();
-          socket.once('close', () => resolve());
-          socket.close(1000, 'benchmark done');
-          setTimeout(() => socket.terminate(), 5_000).unref();
-        }),
-    ),
-  );
+  await Promise.all(connections.map(({ socket }) => closeSocket(socket, 'benchmark done')));
   return connections.length;
 }
 
@@ -237,12 +216,4 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (request: WorkerRequest) => {
-  handle(request).then(
-    (result) => process.send?.({ id: request.id, ok: true, result } satisfies WorkerReply),
-    (error: unknown) => process.send?.({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
-  );
-});
-// The parent going away ends the worker, and with it every socket.
-process.on('disconnect', () => process.exit(0));
-process.send?.({ id: 0, ok: true, result: 'ready' } satisfies WorkerReply);
+answerParent(handle);

@@ -58,11 +58,15 @@ export type WorkerRequest =
   | { readonly type: 'resetLoopDelay'; readonly id: number }
   | { readonly type: 'loopDelay'; readonly id: number };
 
-export interface ConnectReply {
-  readonly opened: number;
-  readonly acknowledged: number;
+/** How opening a set of sockets went (worker-sockets.ts connectInLanes): the subscribed ones, and why the first others failed. */
+export interface ConnectOutcome {
   readonly subscribed: number;
   readonly failures: readonly string[];
+}
+
+export interface ConnectReply extends ConnectOutcome {
+  readonly opened: number;
+  readonly acknowledged: number;
 }
 
 export interface NotificationsReply {
@@ -92,7 +96,3 @@ export interface WorkerProblems {
   readonly closed: number;
   readonly errors: readonly string[];
 }
-
-export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: string };

@@ -11,6 +11,19 @@ export interface PhaseLoopDelay {
   readonly clients: LoopDelay;
 }
 
+/** What the throughput and batch phases both report about the events they published. */
+export interface DeliveryFigures {
+  accepted: number;
+  received: number;
+  lost: number;
+  misrouted: number;
+  /** Events accepted per second (in the batch phase: answered calls × their size), until the last answer. */
+  acceptedPerSecond: number;
+  deliveredPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
 export interface BenchmarkReport {
   meta: Record<string, unknown>;
   connections: { requested: number; acknowledged: number; notificationLive: number; forumLive: number | null; connectMs: number };
@@ -55,35 +68,8 @@ export interface BenchmarkReport {
     maxMs: number;
     serverCpuPerNotificationUs: number;
   } | null;
-  throughput: {
-    publishes: number;
-    concurrency: number;
-    accepted: number;
-    received: number;
-    lost: number;
-    misrouted: number;
-    acceptedPerSecond: number;
-    deliveredPerSecond: number;
-    p50Ms: number;
-    p99Ms: number;
-    serverCpuPerPublishUs: number;
-  } | null;
-  batch: {
-    notifications: number;
-    batchSize: number;
-    batches: number;
-    concurrency: number;
-    accepted: number;
-    received: number;
-    lost: number;
-    misrouted: number;
-    /** Notifications accepted per second (answered calls × their size), until the last answer. */
-    acceptedPerSecond: number;
-    deliveredPerSecond: number;
-    p50Ms: number;
-    p99Ms: number;
-    serverCpuPerNotificationUs: number;
-  } | null;
+  throughput: ({ publishes: number; concurrency: number } & DeliveryFigures & { serverCpuPerPublishUs: number }) | null;
+  batch: ({ notifications: number; batchSize: number; batches: number; concurrency: number } & DeliveryFigures & { serverCpuPerNotificationUs: number }) | null;
   /** Every event published and not received, over all phases (the warm-ups included). */
   lostEvents: number;
   eventLoop: Record<string, PhaseLoopDelay>;

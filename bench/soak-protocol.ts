@@ -4,6 +4,8 @@
  * repeats (client-pool.ts pairs them).
  */
 
+import type { ConnectOutcome } from './protocol';
+
 /** Every subscribe of a soak client resumes: `after` is the last id it saw, or "0-0" before it saw any. */
 export const SOAK_NOTIFICATION_SUBSCRIPTION = /* GraphQL */ `
   subscription SoakNotifications($userId: ID!, $after: ID) {
@@ -54,10 +56,8 @@ export type SoakRequest =
   /** Closes every socket cleanly. */
   | { readonly type: 'disconnectAll'; readonly id: number };
 
-export interface ConnectAllReply {
+export interface ConnectAllReply extends ConnectOutcome {
   readonly requested: number;
-  readonly subscribed: number;
-  readonly failures: readonly string[];
 }
 
 export interface SettleReply {
@@ -92,5 +92,3 @@ export interface CollectReply {
   readonly received: Readonly<Record<string, readonly string[]>>;
   readonly counters: SoakCounters;
 }
-
-export type SoakReply = { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly error: string };

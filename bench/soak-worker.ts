@@ -6,7 +6,6 @@
  * id it saw. It records every notification id each user receives, across all its sockets, for
  * the parent to check against what was accepted. Driven by its parent over IPC (soak-protocol.ts).
  */
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import {
   BEFORE_EVERYTHING,
@@ -17,12 +16,11 @@ import {
   type ConnectAllReply,
   type SettleReply,
   type SoakCounters,
-  type SoakReply,
   type SoakRequest,
 } from './soak-protocol';
+import { answerParent } from './worker-ipc';
+import { closeSocket, connectInLanes, userTokenSigner } from './worker-sockets';
 
-/** Handshakes in flight at once while everyone connects the first time (as client-worker.ts). */
-const CONNECT_CONCURRENCY = 100;
 const MAX_SAMPLES_KEPT = 20;
 /** After a failed connect (not a planned absence), how long before trying again. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
@@ -171,23 +169,18 @@ function leave(client: SoakClient): void {
 
 async function connectAll(request: Extract<SoakRequest, { type: 'connectAll' }>): Promise<ConnectAllReply> {
   target = { wsUrl: request.wsUrl, forumId: request.forumId, localAddress: request.localAddress };
-  const secret = new TextEncoder().encode(request.jwtSecret);
-  const expiresAt = Math.floor(Date.now() / 1000) + 6 * 3600;
-  const failures: string[] = [];
-  let subscribed = 0;
-  let next = 0;
-  const runLane = async () => {
-    while (next < request.users.length) {
-      const { userId, forum } = request.users[next++]!;
-      const token = await new SignJWT({ sub: userId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresAt).sign(secret);
+  const signToken = userTokenSigner(request.jwtSecret);
+  // Everyone connects the first time a bounded number at a time (as client-worker.ts).
+  const { subscribed, failures } = await connectInLanes(
+    request.users,
+    async ({ userId, forum }) => {
+      const token = await signToken(userId);
       const client: SoakClient = { userId, forum, token, lastId: undefined, received: [], socket: undefined, state: 'away', timer: undefined };
       clients.set(userId, client);
-      const outcome = await comeBack(client);
-      if (outcome === 'subscribed') subscribed += 1;
-      else if (failures.length < MAX_SAMPLES_KEPT) failures.push(outcome);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, request.users.length) }, runLane));
+      return comeBack(client);
+    },
+    MAX_SAMPLES_KEPT,
+  );
   return { requested: request.users.length, subscribed, failures };
 }
 
@@ -240,12 +233,7 @@ async function disconnectAll(): Promise<number> {
       clearTimeout(client.timer);
       const socket = client.socket!;
       client.state = 'leaving';
-      return new Promise<void>((resolve) => {
-        if (socket.readyState === WebSocket.CLOSED) return resolve();
-        socket.once('close', () => resolve());
-        socket.close(1000, 'soak done');
-        setTimeout(() => socket.terminate(), 5_000).unref();
-      });
+      return closeSocket(socket, 'soak done');
     }),
   );
   return open.length;
@@ -266,12 +254,4 @@ async function handle(request: SoakRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (request: SoakRequest) => {
-  handle(request).then(
-    (result) => process.send?.({ id: request.id, ok: true, result: result ?? null } satisfies SoakReply),
-    (error: unknown) => process.send?.({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies SoakReply),
-  );
-});
-// The parent going away ends the worker, and with it every socket.
-process.on('disconnect', () => process.exit(0));
-process.send?.({ id: 0, ok: true, result: 'ready' } satisfies SoakReply);
+answerParent(handle);

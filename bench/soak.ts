@@ -18,6 +18,7 @@ import { atRate, sum } from './load';
 import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
 import { createPublisher, type Publisher } from './publisher';
 import { liveSubscriptions, scrapeMetrics, waitForLive } from './server-metrics';
+import { stopRun, withServiceOutput } from './run-teardown';
 import { startServer, targetServer, type ServerUnderTest } from './server-process';
 import type { CollectReply, ConnectAllReply, SettleReply, SoakRequest } from './soak-protocol';
 import { DEFAULT_SOAK_OPTIONS, type SoakOptions } from './soak-options';
@@ -310,13 +311,9 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     }
     return { ...report, verdict: verdictOf(report) };
   } catch (error) {
-    const output = server.output().trim();
-    if (output && error instanceof Error) error.message += `\n--- the service's last output ---\n${output}`;
-    throw error;
+    throw withServiceOutput(error, server);
   } finally {
-    publisher?.close();
-    await Promise.all(workers.map((worker) => worker.stop()));
-    await server.stop();
+    await stopRun(publisher, workers, server);
     if (startsServer && options.redisUrl !== 'memory') await deleteKeys(options.redisUrl, keyPrefix).catch(() => undefined);
   }
 }
