@@ -9,11 +9,11 @@ const MAX_TIMER_MS = 2_147_483_647;
  * WebSockets are closed with 4403 by their adapter at that moment; this covers the transports
  * that have no socket of their own to close (SSE).
  */
-export function useSubscriptionsEndAtTokenExpiry(): Plugin {
+export function useSubscriptionsEndAtTokenExpiry(): Plugin<GraphQLContext> {
   return {
     onSubscribe: ({ args }) => ({
       onSubscribeResult({ result }) {
-        const { caller } = args.contextValue as GraphQLContext;
+        const { caller } = args.contextValue;
         if (caller.kind !== 'user' || !isAsyncIterable(result)) return;
         const stream = result as AsyncGenerator<unknown>;
         const timer = setTimeout(() => void stream.return?.(undefined), Math.min(caller.user.expiresAtMs - Date.now(), MAX_TIMER_MS));
