@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import {
   getArgumentValues,
   getOperationAST,
@@ -59,7 +59,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 type SocketExtra = {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
   caller?: Caller;
 };
 
@@ -200,7 +199,6 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       const { ctx, document, operationName, variables } = member;
       const enveloped = yoga.getEnveloped({
         connectionParams: ctx.connectionParams,
-        req: ctx.extra.request,
         socket: ctx.extra.socket,
         params: { query: document.query, operationName, variables },
         caller: ctx.extra.caller,
@@ -283,7 +281,6 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       const envelop = () =>
         (enveloped ??= yoga.getEnveloped({
           connectionParams: ctx.connectionParams,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           caller: ctx.extra.caller,
@@ -355,7 +352,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   };
   const graphqlWs = makeServer(protocol);
 
-  wss.on('connection', (socket, request) => {
+  wss.on('connection', (socket) => {
     metrics.connectionOpened();
     socket.on('error', (error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed'));
     const closed = graphqlWs.opened(
@@ -373,7 +370,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
             });
           }),
       },
-      { socket, request },
+      // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
+      { socket },
     );
     socket.once('close', (code, reason) => {
       metrics.connectionClosed();
