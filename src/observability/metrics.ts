@@ -77,6 +77,8 @@ export function createMetrics() {
     connectionClosed: () => connections.dec(),
     subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
     subscriptionEnded: (field: SubscriptionField) => adjustLive(field, -1),
+    /** `delta` subscriptions of `field` became live (positive) or ended (negative) at once. */
+    subscriptionsChanged: (field: SubscriptionField, delta: number) => delta !== 0 && adjustLive(field, delta),
     /** `count` events of `kind` were accepted (a batch counts each of its events). */
     eventPublished: (kind: 'notification' | 'forum_activity' | 'typing', count = 1) => publishedOf(kind).inc(count),
     /** `count` subscribers were handed the event at once (one shared execution). */

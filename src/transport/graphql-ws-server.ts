@@ -163,18 +163,16 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     setTimeout(() => socket.terminate(), 1000).unref();
   };
 
+  /** Writes a frame the fan-outs built, then applies the slow-consumer bound. */
+  const sendFrame = (socket: WebSocket, frame: Buffer) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(frame, { binary: false });
+    cutOffIfSlow(socket);
+  };
+
   const fanOut = createSubscriptionFanOut<WebSocket>({
-    send(socket, frame) {
-      if (socket.readyState !== socket.OPEN) return;
-      socket.send(frame, { binary: false });
-      cutOffIfSlow(socket);
-    },
-    onMembersLive(field, delta) {
-      for (let i = 0; i < Math.abs(delta); i += 1) {
-        if (delta > 0) metrics.subscriptionStarted(field as never);
-        else metrics.subscriptionEnded(field as never);
-      }
-    },
+    send: sendFrame,
+    onMembersLive: (field, delta) => metrics.subscriptionsChanged(field, delta),
   });
 
   /**
@@ -207,12 +205,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       const args = { schema: enveloped.schema, document: document.document, operationName, variableValues: variables, rootValue: event, contextValue };
       return (await enveloped.execute(args)) as ExecutionResult;
     },
-    send(socket, frame) {
-      if (socket.readyState !== socket.OPEN) return;
-      socket.send(frame, { binary: false });
-      cutOffIfSlow(socket);
-    },
-    onLive: (delta) => (delta > 0 ? metrics.subscriptionStarted('notification') : metrics.subscriptionEnded('notification')),
+    send: sendFrame,
+    onLive: (delta) => metrics.subscriptionsChanged('notification', delta),
   });
 
   /**

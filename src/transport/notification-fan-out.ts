@@ -5,6 +5,7 @@ import type { NotificationHistory } from '../history/notification-history';
 import { compareStreamPositions } from '../history/stream-position';
 import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
 import { subscribeTopic } from '../pubsub/event-stream';
+import { nextFrames } from './next-frames';
 
 /** One socket's `notification` operation, already authorized. */
 export interface NotificationMember<Socket> {
@@ -109,10 +110,9 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
         else byKey.set(key, [state]);
       }
     for (const sharing of byKey.values()) {
-      let payload: string;
+      let frameFor: (operationId: string) => Buffer;
       try {
-        const { errors, ...rest } = await execute(sharing[0]!.member, event, sharing.length);
-        payload = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
+        frameFor = nextFrames(await execute(sharing[0]!.member, event, sharing.length));
       } catch (error) {
         for (const state of sharing) {
           leave(group, state);
@@ -120,16 +120,8 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
         }
         continue;
       }
-      const frames = new Map<string, Buffer>();
       for (const state of sharing) {
-        if (state.phase === 'left') continue;
-        const { operationId } = state.member;
-        let frame = frames.get(operationId);
-        if (!frame) {
-          frame = Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":${payload}}`);
-          frames.set(operationId, frame);
-        }
-        send(state.member.socket, frame);
+        if (state.phase !== 'left') send(state.member.socket, frameFor(state.member.operationId));
       }
     }
   };

@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { SubscriptionField } from '../observability/metrics';
+import { nextFrames } from './next-frames';
 
 /** One socket's operation that reads a shared execution. */
 export interface FanOutMember<Socket> {
@@ -85,17 +86,10 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
    * the pump awaits it, so the group's next event waits and order holds.
    */
   const deliver = async (group: SharedExecution<Socket>, result: ExecutionResult) => {
-    const { errors, ...rest } = result;
-    const payload = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
-    const frames = new Map<string, Buffer>();
+    const frameFor = nextFrames(result);
     let sent = 0;
     for (const member of [...group.members]) {
-      let frame = frames.get(member.operationId);
-      if (!frame) {
-        frame = Buffer.from(`{"id":${JSON.stringify(member.operationId)},"type":"next","payload":${payload}}`);
-        frames.set(member.operationId, frame);
-      }
-      send(member.socket, frame);
+      send(member.socket, frameFor(member.operationId));
       sent += 1;
       if (sent % SENDS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     }
