@@ -54,7 +54,7 @@ const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 
 describe('malformed and mutated graphql-ws traffic', () => {
   it(`never kills the process or disturbs a well-behaved client, over ${RUNS} random sessions`, async () => {
-    const service = await startServiceProcess({ LOG_LEVEL: 'info' });
+    const service = await startServiceProcess({});
     const pid = service.child.pid!;
     const bystander = connectClient(service.wsUrl, `Bearer ${await userToken(1)}`).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, {
       userId: '1',

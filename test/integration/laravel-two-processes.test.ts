@@ -1,7 +1,7 @@
 import { counterValue, isolatedLaravelPrefix, laravelRedis } from '../utils/laravel';
 import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION } from '../utils/operations';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
-import { startServiceProcess, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
+import { REDIS_URL } from '../utils/redis';
+import { startServicePair, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
 
@@ -34,8 +34,7 @@ describe("two processes reading Laravel's redis broadcaster from one Redis", () 
   const laravel = laravelRedis(laravelPrefix);
   let processes: ServiceProcess[];
   beforeAll(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix(), LARAVEL_REDIS_URL: REDIS_URL, LARAVEL_REDIS_PREFIX: laravelPrefix, LOG_LEVEL: 'info' };
-    processes = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    processes = await startServicePair({ LARAVEL_REDIS_URL: REDIS_URL, LARAVEL_REDIS_PREFIX: laravelPrefix });
   }, 60_000);
 
   it('publish each Laravel message once: every subscriber, on either process, receives it exactly once, and it is retained once', async () => {

@@ -4,8 +4,7 @@ import { postGraphQL } from '../utils/http';
 import { NGINX, startNginx, type NginxTargets, type RunningNginx } from '../utils/nginx';
 import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION } from '../utils/operations';
 import { describeWithProgram } from '../utils/programs';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
-import { startServiceProcess, type ServiceProcess } from '../utils/service-process';
+import { startServicePair, type ServiceProcess } from '../utils/service-process';
 import { subscribeOverSse } from '../utils/sse';
 import { PUBLISHER_TOKEN } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
@@ -49,8 +48,7 @@ describeWithProgram(NGINX, 'nginx', 'docker/nginx.conf in front of two processes
   let nginx: RunningNginx;
 
   beforeAll(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix(), LOG_LEVEL: 'info' };
-    [processes, reverb] = await Promise.all([Promise.all([startServiceProcess(env), startServiceProcess(env)]), startFakeReverb()]);
+    [processes, reverb] = await Promise.all([startServicePair(), startFakeReverb()]);
     targets = { realtime: processes.map(({ origin }) => new URL(origin).host), reverb: reverb.host };
     nginx = await startNginx(targets);
   }, 60_000);

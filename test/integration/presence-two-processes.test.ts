@@ -1,6 +1,5 @@
 import { DEFAULT_PRESENCE_TIMING } from '../../src/presence/presence-store';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
-import { startServiceProcess, type ServiceProcess } from '../utils/service-process';
+import { startServicePair, type ServiceProcess } from '../utils/service-process';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
 
@@ -15,8 +14,7 @@ describe('presence across two processes on one Redis', () => {
   let first: ServiceProcess;
   let second: ServiceProcess;
   beforeAll(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix(), LOG_LEVEL: 'info' };
-    [first, second] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    [first, second] = await startServicePair();
   }, 60_000);
 
   it('shows joins and leaves from the other process within a second, and drops a killed process within the bound', async () => {

@@ -1,7 +1,6 @@
 import { postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
-import { startServiceProcess, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
+import { startServicePair, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
 import { PUBLISHER_TOKEN } from '../utils/test-app';
 import { resumingSubscriber } from '../utils/resuming-subscriber';
 import { userToken } from '../utils/tokens';
@@ -10,8 +9,7 @@ describe('losing a process', () => {
   let first: ServiceProcess;
   let second: ServiceProcess;
   beforeEach(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix(), LOG_LEVEL: 'info', REPLAY_MAX_PER_USER: '1000' };
-    [first, second] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    [first, second] = await startServicePair({ REPLAY_MAX_PER_USER: '1000' });
   }, 60_000);
   afterEach(() => {
     for (const service of [first, second]) service.child.kill('SIGKILL');

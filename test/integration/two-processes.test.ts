@@ -1,7 +1,6 @@
 import { postGraphQL } from '../utils/http';
 import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION } from '../utils/operations';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
-import { startServiceProcess, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
+import { startServicePair, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
 import { PUBLISHER_TOKEN } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
@@ -10,8 +9,7 @@ describe('two processes on one Redis', () => {
   let first: ServiceProcess;
   let second: ServiceProcess;
   beforeAll(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix(), LOG_LEVEL: 'info' };
-    [first, second] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    [first, second] = await startServicePair();
   }, 60_000);
 
   it("deliver each other's publishes, notifications and forum activity alike", async () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { isolatedPrefix, REDIS_URL } from './redis';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -42,7 +43,8 @@ export function runService(env: Record<string, string>): { child: ChildProcess; 
 /** Starts the service on a free port and resolves once it listens. */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const { child, output, exited } = runService({ PORT: String(port), ...env });
+  // Its 'listening' line is how this knows the service is up, so info is the least level here.
+  const { child, output, exited } = runService({ PORT: String(port), LOG_LEVEL: 'info', ...env });
   const waitForStdout = (text: string) =>
     new Promise<void>((resolve, reject) => {
       const onData = () => {
@@ -57,6 +59,12 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   await waitForStdout('"msg":"listening"');
   const origin = `http://127.0.0.1:${port}`;
   return { child, url: `${origin}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql`, origin, stdout: () => output().stdout, waitForStdout, exited };
+}
+
+/** Two service processes on the test Redis under one fresh key prefix: one service, two processes. */
+export function startServicePair(env: Record<string, string> = {}): Promise<[ServiceProcess, ServiceProcess]> {
+  const shared = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix(), ...env };
+  return Promise.all([startServiceProcess(shared), startServiceProcess(shared)]);
 }
 
 /**
