@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Logger } from '../observability/logger';
-import { parseRedisBroadcast } from './laravel-message';
+import { parseRedisBroadcast, type LaravelBroadcast } from './laravel-message';
 import type { LaravelPublisher } from './laravel-publisher';
 
 export interface RedisBroadcastConsumerOptions {
@@ -21,6 +21,9 @@ export interface RedisBroadcastConsumerOptions {
 
 /** Long enough for the slowest process to see a message; short enough to keep Redis small. */
 export const CLAIM_TTL_MS = 60_000;
+/** How long a process waits for another to publish a message it claimed. */
+const CLAIM_WAIT_MS = 1000;
+const CLAIM_POLL_MS = 5;
 
 /** Reconnect quickly and forever: Laravel's Redis may go away and come back at any time. */
 const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
@@ -48,9 +51,11 @@ export function prefixPattern(prefix: string): string {
  * - The hash covers the channel and the whole message, and a notification's message carries
  *   its uuid, so two notifications never collide. Two forum broadcasts identical to the byte
  *   on the same channel within 60 s are one event: nothing is lost that a subscriber could tell.
- * Each process handles messages one at a time, in the order Redis delivered them. Across
- * processes, order holds except when the process that claimed a message stalls between its
- * claim and its publish while another publishes the next one (a window of one round trip).
+ * Each process handles messages one at a time, in the order Redis delivered them. A claim is
+ * `claimed` until its publish is done, then `done`; a process that lost the claim waits for
+ * `done` (at most CLAIM_WAIT_MS, in case the winner died) before its next message, so no
+ * process can publish a later message before an earlier one is out: order holds across
+ * processes too.
  *
  * The consumer owns its two connections (subscriber to Laravel's Redis, claims to ours); it
  * never fails the process: a lost connection is logged and re-established, and the pattern
@@ -78,10 +83,29 @@ export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, l
     client.on('ready', () => log.info({ role }, 'redis connection ready'));
   }
 
-  const claim = async (channel: string, message: string): Promise<boolean> => {
-    const digest = createHash('sha256').update(channel).update('\n').update(message).digest('hex');
-    return (await claimer!.set(`${claims!.keyPrefix}laravel-claim:${digest}`, '1', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
+  const claimKey = (channel: string, message: string) =>
+    `${claims!.keyPrefix}laravel-claim:${createHash('sha256').update(channel).update('\n').update(message).digest('hex')}`;
+
+  /** Another process holds the claim: wait until its publish is out (no event to await across processes). */
+  const untilPublishedElsewhere = async (key: string) => {
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    while ((await claimer!.get(key)) === 'claimed') {
+      if (Date.now() > deadline) return log.warn({ key }, 'a claimed Laravel broadcast was not published in time; going on');
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+    }
   };
+
+  /** Publishes the message if this process wins its claim; returns once it is out, by whoever published it. */
+  async function publishOnce(channel: string, message: string, broadcast: LaravelBroadcast): Promise<void> {
+    const key = claimKey(channel, message);
+    let claimed = false;
+    const outcome = await publisher.publish('redis', broadcast, async () => {
+      claimed = (await claimer!.set(key, 'claimed', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
+      return claimed;
+    });
+    if (claimed) await claimer!.set(key, 'done', 'PX', CLAIM_TTL_MS, 'XX').catch((error: Error) => log.warn({ err: error.message }, 'could not mark a Laravel broadcast done'));
+    else if (outcome === 'duplicate') await untilPublishedElsewhere(key).catch(() => {});
+  }
 
   async function handle(prefixedChannel: string, message: string): Promise<void> {
     const channel = prefixedChannel.slice(prefix.length);
@@ -90,7 +114,8 @@ export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, l
       publisher.malformed('redis', broadcast.malformed, channel);
       return;
     }
-    await publisher.publish('redis', broadcast, claimer && (() => claim(prefixedChannel, message)));
+    if (claimer) await publishOnce(prefixedChannel, message, broadcast);
+    else await publisher.publish('redis', broadcast);
   }
 
   // One message at a time, in the order Redis delivered them (see above).
