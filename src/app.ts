@@ -16,6 +16,9 @@ import { createLaravelBridge } from './laravel/create-laravel-bridge';
 import { useSubscriptionEventExecution } from './graphql/use-subscription-event-execution';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
+import { withMutationFastPath } from './transport/http-mutation-fast-path';
+import { createDocumentCache } from './graphql/document-cache';
+import { MAX_REQUEST_BODY_BYTES } from './graphql/use-request-body-limit';
 import { reloadTlsOnChange } from './transport/tls-reloader';
 
 /** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
@@ -69,7 +72,11 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), useSubscriptionEventExecution(), ...(laravel?.plugins ?? [])],
   });
 
-  const server = createHttpServer(yoga, config.tls);
+  const documents = createDocumentCache();
+  const server = createHttpServer(
+    withMutationFastPath({ yoga, path: GRAPHQL_PATH, identifyCaller, documents, maxBodyBytes: MAX_REQUEST_BODY_BYTES, logger }),
+    config.tls,
+  );
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
   const webSocket = attachGraphQLWebSocket({
     server,
@@ -80,6 +87,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     maxFrameBytes: config.maxFrameBytes,
     limits: config.limits,
+    documents,
     notifications: { bus, history },
   });
 

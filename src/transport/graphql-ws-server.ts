@@ -18,6 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller } from '../auth/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
+import type { DocumentCache, ValidatedDocument } from '../graphql/document-cache';
 import { visibleClasses } from '../events/visibility';
 import { audienceOf } from '../graphql/authorize';
 import { SUBSCRIPTION_EVENT } from '../graphql/use-subscription-event-execution';
@@ -40,6 +41,8 @@ export interface GraphQLWebSocketOptions {
   readonly logger: Logger;
   readonly maxFrameBytes: number;
   readonly limits: Limits;
+  /** Validated documents, shared with the HTTP mutation path. */
+  readonly documents: DocumentCache;
   /** Where `notification` subscriptions read from: the same bus and history as the resolver's. */
   readonly notifications: { readonly bus: EventBus; readonly history: NotificationHistory };
 }
@@ -75,7 +78,7 @@ interface SharedRoot {
 /** A `notification` operation on the lean path; `fallback` runs it the ordinary way (until it joined). */
 interface LeanNotification extends NotificationMember<WebSocket> {
   readonly ctx: { readonly connectionParams?: Readonly<Record<string, unknown>>; readonly extra: SocketExtra };
-  readonly document: CachedDocument;
+  readonly document: ValidatedDocument;
   readonly operationName: string | null | undefined;
   readonly variables: Record<string, unknown> | null | undefined;
   fallback: (() => Promise<unknown>) | null;
@@ -84,15 +87,6 @@ interface LeanNotification extends NotificationMember<WebSocket> {
 interface NotificationRoot {
   readonly notification: LeanNotification;
 }
-
-/** A query text that parsed and passed validation through Yoga's pipeline, with what was made of it. */
-interface CachedDocument {
-  readonly query: string;
-  readonly document: DocumentNode;
-}
-
-/** Distinct query texts remembered; clients send a handful, so this bounds only the abusive case. */
-const MAX_CACHED_DOCUMENTS = 1000;
 
 /**
  * The subscription fields whose execution subscribers may share, each with what of the
@@ -175,18 +169,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     onMembersLive: (field, delta) => metrics.subscriptionsChanged(field, delta),
   });
 
-  /**
-   * Validated documents by query text: Yoga caches parse and validation by query text too, and
-   * the query limits depend on the document alone. Only documents that passed are kept.
-   */
-  const documents = new Map<string, CachedDocument>();
   let schema: GraphQLSchema | null = null;
-  const remember = (query: string, document: DocumentNode): CachedDocument => {
-    if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value as string);
-    const cached = { query, document };
-    documents.set(query, cached);
-    return cached;
-  };
 
   // Executes one event for a user's subscriptions through Yoga's pipeline, with a fresh
   // context as an HTTP request has, so that no context is kept per subscription.
@@ -217,7 +200,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const leanNotification = (
     ctx: LeanNotification['ctx'],
     id: string,
-    cached: CachedDocument,
+    cached: ValidatedDocument,
     payload: { operationName?: string | null; variables?: Record<string, unknown> | null },
   ): LeanNotification | null => {
     const found = schema && ctx.extra.caller ? notificationField(cached.document, payload.operationName) : null;
@@ -279,21 +262,9 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
           params: payload,
           caller: ctx.extra.caller,
         }));
-      let cached = documents.get(payload.query);
-      if (!cached) {
-        const { parse, validate } = envelop();
-        schema = envelop().schema;
-        try {
-          // Both throw GraphQLErrors for a bad document (the query limits do so while validating).
-          const parsed = parse(payload.query);
-          const errors = validate(schema, parsed);
-          if (errors.length > 0) return errors;
-          cached = remember(payload.query, parsed);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-      }
+      const cached = options.documents.validate(payload.query, envelop);
+      if (!('document' in cached)) return [...cached];
+      schema ??= envelop().schema;
       const { document } = cached;
       const lean = leanNotification(ctx, id, cached, payload);
       if (lean) {

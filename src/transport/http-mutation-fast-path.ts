@@ -1,0 +1,145 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, maskError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import type { IdentifyCaller } from '../auth/identify-caller';
+import type { DocumentCache } from '../graphql/document-cache';
+import type { Logger } from '../observability/logger';
+
+export interface MutationFastPathOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly yoga: YogaServerInstance<any, any>;
+  /** Yoga's GraphQL endpoint, e.g. `/graphql`. */
+  readonly path: string;
+  readonly identifyCaller: IdentifyCaller;
+  readonly documents: DocumentCache;
+  /** Bodies longer than this are left to Yoga, which refuses them (413). */
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+interface PlainParams {
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  readonly operationName?: string;
+}
+
+const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+const CONTENT_LENGTH = /^[1-9]\d*$/;
+/** What Yoga answers with `application/json` for: no preference, anything, or JSON itself. */
+const JSON_ACCEPTED = new Set([undefined, '*/*', 'application/json']);
+const RESPONSE_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A request as Laravel (or curl) sends a mutation: `POST` to the endpoint itself, a JSON body
+ * whose length is declared and within the limit, plain JSON accepted, not a browser's
+ * cross-origin request (CORS headers are Yoga's business), nothing encoded.
+ */
+function isPlainJsonPost(request: IncomingMessage, path: string, maxBodyBytes: number): boolean {
+  const { headers } = request;
+  const contentLength = headers['content-length'];
+  return (
+    request.method === 'POST' &&
+    request.url === path &&
+    headers.origin === undefined &&
+    headers['content-encoding'] === undefined &&
+    headers['transfer-encoding'] === undefined &&
+    JSON_CONTENT_TYPE.test(headers['content-type'] ?? '') &&
+    JSON_ACCEPTED.has(headers.accept) &&
+    contentLength !== undefined &&
+    CONTENT_LENGTH.test(contentLength) &&
+    Number(contentLength) <= maxBodyBytes
+  );
+}
+
+/** `{query, variables?, operationName?}` and nothing else, or null for anything Yoga should judge. */
+function plainParamsOf(text: string): PlainParams | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { query, variables, operationName, ...others } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || Object.keys(others).length > 0) return null;
+  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  if (operationName != null && typeof operationName !== 'string') return null;
+  return { query, variables: (variables ?? undefined) as PlainParams['variables'], operationName: operationName ?? undefined };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.once('end', () => resolve(text));
+    request.once('error', reject);
+  });
+}
+
+/**
+ * Runs the mutations Laravel sends through Yoga's GraphQL pipeline — the same enveloped parse,
+ * validation, context and execute, so every plugin (query limits, error masking, error codes)
+ * applies — but without Yoga's Fetch API layer (a `Request`, `Headers` and `Response` per call,
+ * content negotiation, a chain of promises), which cost more CPU than the mutation itself.
+ * Every other request, and any request this path is not sure about (a bad body, a bad token, a
+ * document that does not validate, a query or subscription), goes to Yoga untouched, or with
+ * its body already read; a result with errors is rendered by Yoga's own result processor. So a
+ * caller gets the same answer, byte for byte, either way.
+ */
+export function withMutationFastPath(options: MutationFastPathOptions): RequestListener {
+  const { yoga, path, identifyCaller, documents, maxBodyBytes } = options;
+  const log = options.logger.child({ component: 'http-mutations' });
+
+  /** Lets Yoga answer a request whose body was read here: whatwg-node uses `request.body` when set. */
+  const handOver = (request: IncomingMessage, response: ServerResponse, body: string) => {
+    void yoga(Object.assign(request, { body }), response);
+  };
+
+  const respond = async (response: ServerResponse, result: ExecutionResult) => {
+    if (result.errors === undefined && result.extensions === undefined && !isAsyncIterable(result)) {
+      const body = JSON.stringify(result);
+      response.writeHead(200, { 'Content-Type': RESPONSE_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
+      return;
+    }
+    const processed = processRegularResult(result, yoga.fetchAPI, 'application/json');
+    const body = await processed.text();
+    response.writeHead(processed.status, Object.fromEntries(processed.headers)).end(body);
+  };
+
+  const answer = async (request: IncomingMessage, response: ServerResponse, text: string) => {
+    const params = plainParamsOf(text);
+    if (!params) return handOver(request, response, text);
+    const caller = await identifyCaller(request.headers.authorization);
+    if (caller.kind === 'invalid') return handOver(request, response, text);
+    const enveloped = yoga.getEnveloped({ params, caller });
+    const validated = documents.validate(params.query, () => enveloped);
+    if (!('document' in validated) || getOperationAST(validated.document, params.operationName)?.operation !== 'mutation') {
+      return handOver(request, response, text);
+    }
+    let result: ExecutionResult;
+    try {
+      const contextValue = await enveloped.contextFactory();
+      const args = { schema: enveloped.schema, document: validated.document, operationName: params.operationName, variableValues: params.variables, contextValue };
+      result = (await enveloped.execute(args)) as ExecutionResult;
+    } catch (error) {
+      log.error({ err: error }, 'a mutation failed unexpectedly');
+      result = { errors: [maskError(error, 'Unexpected error.') as never] };
+    }
+    await respond(response, result);
+  };
+
+  return (request, response) => {
+    if (!isPlainJsonPost(request, path, maxBodyBytes)) {
+      void yoga(request, response);
+      return;
+    }
+    readBody(request)
+      .then((text) => answer(request, response, text))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'answering a mutation failed');
+        if (!response.headersSent) response.writeHead(500).end();
+        else response.destroy();
+      });
+  };
+}

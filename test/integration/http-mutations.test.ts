@@ -1,0 +1,76 @@
+import { MAX_REQUEST_BODY_BYTES } from '../../src/graphql/use-request-body-limit';
+import { PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
+import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
+import { userToken } from '../utils/tokens';
+
+/**
+ * Mutations sent as Laravel sends them take a direct path to Yoga's GraphQL pipeline; every
+ * other request goes through Yoga's HTTP handling. A query string keeps a request off the
+ * direct path, so each case is sent both ways and must get the same answer.
+ */
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const VARYING_HEADERS = new Set(['date', 'connection', 'keep-alive']);
+
+/** Publish ids and times differ from call to call; everything else must not. */
+const withoutVaryingValues = (body: string) =>
+  body.replace(/"id":"\d+-\d+"/g, '"id":"<id>"').replace(/"publishedAt":"[^"]+"/g, '"publishedAt":"<time>"');
+
+async function send(url: string, init: { body: string; headers: Record<string, string> }): Promise<Answer> {
+  const response = await fetch(url, { method: 'POST', ...init });
+  const headers = Object.fromEntries([...response.headers].filter(([name]) => !VARYING_HEADERS.has(name)));
+  return { status: response.status, headers, body: withoutVaryingValues(await response.text()) };
+}
+
+const publisher = { 'content-type': 'application/json', authorization: `Bearer ${PUBLISHER_TOKEN}` };
+const json = (value: unknown) => JSON.stringify(value);
+const publish = (input: Record<string, unknown>) => json({ query: PUBLISH_NOTIFICATION, variables: { input } });
+
+describe('mutations over HTTP answer the same on the direct path and through Yoga', () => {
+  let server: TestApp;
+  let memberToken: string;
+  beforeAll(async () => {
+    server = await startTestApp();
+    memberToken = await userToken(7);
+  });
+
+  const cases: ReadonlyArray<[string, () => { body: string; headers: Record<string, string> }]> = [
+    ['a publish', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: publisher })],
+    ['a publish with Accept: application/json', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/json' } })],
+    ['a publish with Accept: */*', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: '*/*' } })],
+    ['a publish asking for application/graphql-response+json', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/graphql-response+json' } })],
+    ['a batch publish', () => ({ body: json({ query: PUBLISH_NOTIFICATIONS, variables: { inputs: [{ userId: '1', type: 't', title: 'a' }, { userId: '2', type: 't', title: 'b' }] } }), headers: publisher })],
+    ['a publish without a token (FORBIDDEN)', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json' } })],
+    ['a publish with a member’s token (FORBIDDEN)', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` } })],
+    ['a publish with a forged token (401)', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json', authorization: 'Bearer forged' } })],
+    ['a blank field (BAD_USER_INPUT)', () => ({ body: publish({ userId: ' ', type: 't', title: 'hi' }), headers: publisher })],
+    ['a variable of the wrong shape (BAD_USER_INPUT)', () => ({ body: publish({ userId: '1', type: 't' }), headers: publisher })],
+    ['an inline publish, operation chosen by name', () => ({ body: json({ query: 'mutation A { publishNotification(input: {userId: "1", type: "t", title: "a"}) { id } } mutation B { publishNotification(input: {userId: "2", type: "t", title: "b"}) { id publishedAt } }', operationName: 'B' }), headers: publisher })],
+    ['two operations and no name', () => ({ body: json({ query: 'mutation A { publishNotification(input: {userId: "1", type: "t", title: "a"}) { id } } mutation B { publishNotification(input: {userId: "2", type: "t", title: "b"}) { id } }' }), headers: publisher })],
+    ['a document that does not validate', () => ({ body: json({ query: 'mutation { publishNotification(input: {userId: "1", type: "t", title: "a"}) { nope } }' }), headers: publisher })],
+    ['a document that does not parse', () => ({ body: json({ query: 'mutation { publishNotification(' }), headers: publisher })],
+    ['a query', () => ({ body: json({ query: '{ __typename }' }), headers: publisher })],
+    ['a body that is not JSON', () => ({ body: '{"query": ', headers: publisher })],
+    ['a batch of operations (an array)', () => ({ body: json([{ query: '{ __typename }' }]), headers: publisher })],
+    ['an unknown request parameter', () => ({ body: json({ query: PUBLISH_NOTIFICATION, variables: { input: { userId: '1', type: 't', title: 'a' } }, unknown: 1 }), headers: publisher })],
+    ['variables that are not an object', () => ({ body: json({ query: PUBLISH_NOTIFICATION, variables: [1] }), headers: publisher })],
+    ['a browser’s cross-origin publish', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, origin: 'http://forum.example' } })],
+    ['an empty body', () => ({ body: '', headers: publisher })],
+  ];
+
+  it.each(cases)('%s', async (_name, make) => {
+    const direct = await send(server.url, make());
+    const throughYoga = await send(`${server.url}?`, make());
+    expect(direct).toEqual(throughYoga);
+  });
+
+  it('still refuses a body over the limit with 413', async () => {
+    const body = publish({ userId: '1', type: 't', title: 'x'.repeat(MAX_REQUEST_BODY_BYTES) });
+    const answer = await send(server.url, { body, headers: publisher });
+    expect(answer.status).toBe(413);
+  });
+});
