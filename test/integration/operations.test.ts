@@ -41,5 +41,8 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/^realtime_events_delivered_total\{field="notification"\} 1$/m);
     expect(text).toMatch(/^realtime_delivery_latency_seconds_count\{field="notification"\} 1$/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^process_open_fds \d+/m);
+    // Listing every handle per scrape stalls a process with thousands of sockets.
+    expect(text).not.toMatch(/^nodejs_active_(handles|requests|resources)/m);
   });
 });
