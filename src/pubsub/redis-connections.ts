@@ -32,13 +32,23 @@ export function createRedisConnections(url: string, logger: Logger): RedisConnec
     client.on('ready', () => log.info({ role }, 'redis connection ready'));
   }
 
-  // RedisPubSub fires UNSUBSCRIBE and PUNSUBSCRIBE without awaiting them; one in flight when the
-  // connection drops would reject with nobody listening and, unhandled, end the process.
-  for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+  // Thousands of sockets arriving or leaving together (a reconnect storm, a deploy) make as many
+  // SUBSCRIBEs or UNSUBSCRIBEs: corked until the event loop comes round, they leave in one
+  // write instead of a system call each (10,000 UNSUBSCRIBEs took 1.6 s of the loop).
+  const corkUntilLoopTurn = () => {
+    const { stream } = subscriber;
+    if (!stream || stream.writableCorked > 0) return;
+    stream.cork();
+    setImmediate(() => stream.uncork());
+  };
+  for (const method of ['subscribe', 'unsubscribe', 'punsubscribe'] as const) {
     const original = subscriber[method].bind(subscriber) as (...channels: string[]) => Promise<unknown>;
     subscriber[method] = ((...channels: string[]) => {
+      corkUntilLoopTurn();
       const reply = original(...channels);
-      reply.catch((error: Error) => log.debug({ err: error.message, channels }, `${method} did not complete`));
+      // RedisPubSub fires UNSUBSCRIBE and PUNSUBSCRIBE without awaiting them; one in flight when
+      // the connection drops would reject with nobody listening and, unhandled, end the process.
+      if (method !== 'subscribe') reply.catch((error: Error) => log.debug({ err: error.message, channels }, `${method} did not complete`));
       return reply;
     }) as never;
   }
