@@ -5,6 +5,7 @@ import type { NotificationHistory } from '../history/notification-history';
 import { compareStreamPositions } from '../history/stream-position';
 import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
 import { subscribeTopic } from '../pubsub/event-stream';
+import { createTurnTaker } from '../lib/event-loop-turns';
 import { nextFrames } from './next-frames';
 
 /** One socket's `notification` operation, already authorized. */
@@ -54,10 +55,17 @@ interface UserGroup<Member> {
   /** Events dispatched so far. */
   seq: number;
   readonly queue: Job<Member>[];
-  draining: boolean;
+  /** In the ready queue (it has jobs waiting). */
+  scheduled: boolean;
 }
 
 type MemberIterator = AsyncIterableIterator<never>;
+
+/**
+ * How long deliveries may run before the event loop gets a turn: a burst (a Redis read of a
+ * few hundred events, as a batch publish makes) is delivered in slices, not in one stall.
+ */
+const DELIVERY_SLICE_MS = 10;
 
 /**
  * A user's `notification` subscriptions on this process's sockets, without an event stream,
@@ -74,6 +82,7 @@ type MemberIterator = AsyncIterableIterator<never>;
 export function createNotificationFanOut<Socket, Member extends NotificationMember<Socket>>(options: NotificationFanOutOptions<Socket, Member>) {
   const { bus, history, execute, send, onLive } = options;
   const groups = new Map<string, UserGroup<Member>>();
+  const takeTurnIfBusy = createTurnTaker(DELIVERY_SLICE_MS);
 
   const finishMember = (state: MemberState<Member>, error?: unknown) => {
     if (state.finished) return;
@@ -150,24 +159,48 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
     if (state.phase === 'replaying') state.phase = 'live';
   };
 
-  const drain = async (group: UserGroup<Member>) => {
-    if (group.draining) return;
-    group.draining = true;
+  /** Users with jobs waiting, in the order they got them. */
+  const ready: UserGroup<Member>[] = [];
+  let pumping = false;
+
+  /**
+   * Runs the waiting jobs one at a time, a job of each ready user in turn: so a user's events
+   * keep their order across the awaits, and the event loop gets a turn between slices.
+   */
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
     try {
-      for (let job = group.queue.shift(); job; job = group.queue.shift()) await run(group, job);
+      for (let group = ready.shift(); group; group = ready.shift()) {
+        const job = group.queue.shift();
+        if (group.queue.length > 0) ready.push(group);
+        else group.scheduled = false;
+        if (!job) continue;
+        const turn = takeTurnIfBusy();
+        if (turn) await turn;
+        await run(group, job);
+      }
     } finally {
-      group.draining = false;
+      pumping = false;
     }
+  };
+
+  const enqueue = (group: UserGroup<Member>, job: Job<Member>) => {
+    group.queue.push(job);
+    if (!group.scheduled) {
+      group.scheduled = true;
+      ready.push(group);
+    }
+    void pump();
   };
 
   const groupOf = (userId: string): UserGroup<Member> => {
     const existing = groups.get(userId);
     if (existing) return existing;
-    const group: UserGroup<Member> = { userId, members: new Set(), live: Promise.resolve(async () => {}), seq: 0, queue: [], draining: false };
+    const group: UserGroup<Member> = { userId, members: new Set(), live: Promise.resolve(async () => {}), seq: 0, queue: [], scheduled: false };
     group.live = subscribeTopic(bus, notificationTopic(userId), (event) => {
       group.seq += 1;
-      group.queue.push({ event, seq: group.seq });
-      void drain(group);
+      enqueue(group, { event, seq: group.seq });
     });
     // A subscription the bus refused is forgotten, so that the next member tries again.
     group.live.catch(() => {
@@ -202,8 +235,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
         if (member.after !== null) {
           const events = await history.readAfter(member.userId, member.after);
           if (state.phase !== 'left') {
-            group.queue.push({ replayFor: state, events });
-            void drain(group);
+            enqueue(group, { replayFor: state, events });
           }
         }
       } catch {
