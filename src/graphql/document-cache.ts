@@ -24,6 +24,8 @@ const MAX_CACHED_DOCUMENTS = 1000;
 export function createDocumentCache(maxDocuments = MAX_CACHED_DOCUMENTS) {
   const documents = new Map<string, ValidatedDocument>();
   return {
+    /** The validated document for `query` if it is cached; nothing is parsed. */
+    get: (query: string): ValidatedDocument | undefined => documents.get(query),
     /** The validated document for `query`, or the errors that refuse it; `envelop` is called only for a text not seen yet. */
     validate(query: string, envelop: () => EnvelopedValidation): ValidatedDocument | readonly GraphQLError[] {
       const cached = documents.get(query);

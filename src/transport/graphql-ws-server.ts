@@ -27,6 +27,7 @@ import type { NotificationHistory } from '../history/notification-history';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
+import { parseClientMessage } from './client-message';
 import { startHeartbeat } from './heartbeat';
 import { createNotificationFanOut, type NotificationMember } from './notification-fan-out';
 import { createSubscriptionFanOut, type SharedSubscriptionRequest } from './subscription-fan-out';
@@ -311,11 +312,16 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
     subscribe: (args) => {
       const root = args.rootValue as EnvelopedRoot | SharedRoot | NotificationRoot;
-      if ('notification' in root) return joinNotification(root.notification) as never;
-      return ('share' in root ? fanOut.join(root.share) : root.subscribe(args)) as never;
+      if ('subscribe' in root) return root.subscribe(args) as never;
+      // graphql-ws keeps these args while the operation lives; this root is needed only to join.
+      args.rootValue = undefined;
+      return ('notification' in root ? joinNotification(root.notification) : fanOut.join(root.share)) as never;
     },
   };
   const graphqlWs = makeServer(protocol);
+
+  /** The query text of the cached document equal to `query`, if any: one string for all its operations. */
+  const canonicalQuery = (query: string) => options.documents.get(query)?.query ?? query;
 
   wss.on('connection', (socket) => {
     metrics.connectionOpened();
@@ -329,7 +335,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         close: (code, reason) => socket.close(code, reason),
         onMessage: (onMessage) =>
           socket.on('message', (data) => {
-            onMessage(String(data)).catch((error: unknown) => {
+            // graphql-ws takes the parsed message as well as the text (see parseClientMessage).
+            onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
               log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
