@@ -28,6 +28,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import { parseClientMessage } from './client-message';
+import { createDeadlines } from './deadlines';
 import { startHeartbeat } from './heartbeat';
 import { createNotificationFanOut, type NotificationMember } from './notification-fan-out';
 import { createSubscriptionFanOut, type SharedSubscriptionRequest } from './subscription-fan-out';
@@ -57,9 +58,6 @@ export const CLOSE_CODES = {
   /** This process holds MAX_CONNECTIONS sockets: reconnect with backoff, perhaps elsewhere. */
   tooManyConnections: 1013,
 } as const;
-
-/** The longest delay a Node timer accepts. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 type SocketExtra = {
   readonly socket: WebSocket;
@@ -145,10 +143,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const stopHeartbeat = startHeartbeat(wss, limits.heartbeatIntervalMs);
 
   /** Ends a connection whose user token expires, so that no connection outlives its credentials. */
-  const closeWhenExpired = (socket: WebSocket, expiresAtMs: number) => {
-    const timer = setTimeout(() => socket.close(CLOSE_CODES.tokenExpired, 'Token expired'), Math.min(expiresAtMs - Date.now(), MAX_TIMER_MS));
-    socket.once('close', () => clearTimeout(timer));
-  };
+  const tokenExpiries = createDeadlines<WebSocket>((socket) => socket.close(CLOSE_CODES.tokenExpired, 'Token expired'));
 
   const cutOffIfSlow = (socket: WebSocket) => {
     if (socket.bufferedAmount <= limits.maxBufferedBytes || socket.readyState !== socket.OPEN) return;
@@ -245,7 +240,9 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         return false; // graphql-ws closes the socket with 4403 Forbidden
       }
       ctx.extra.caller = caller;
-      if (caller.kind === 'user') closeWhenExpired(ctx.extra.socket, caller.user.expiresAtMs);
+      const { socket } = ctx.extra;
+      // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
+      if (caller.kind === 'user' && socket.readyState !== socket.CLOSED) tokenExpiries.add(socket, caller.user.expiresAtMs);
       return true;
     },
     async onSubscribe(ctx, id, payload) {
@@ -326,6 +323,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   wss.on('connection', (socket) => {
     metrics.connectionOpened();
     socket.on('error', (error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed'));
+    // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
+    const extra: SocketExtra = { socket };
     const closed = graphqlWs.opened(
       {
         protocol: socket.protocol,
@@ -342,11 +341,12 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
             });
           }),
       },
-      // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
-      { socket },
+      extra,
     );
-    socket.once('close', (code, reason) => {
+    // One listener for all that ends with the socket: each more would cost a wrapper and array room.
+    socket.on('close', (code, reason) => {
       metrics.connectionClosed();
+      if (extra.caller?.kind === 'user') tokenExpiries.delete(socket, extra.caller.user.expiresAtMs);
       void closed(code, String(reason));
     });
     if (wss.clients.size > limits.maxConnections) socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');
@@ -356,6 +356,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     /** Closes every socket with `code` and stops accepting new ones. */
     close(code: number = CloseCode.InternalServerError, reason = 'Server shutting down'): Promise<void> {
       stopHeartbeat();
+      tokenExpiries.clear();
       for (const client of wss.clients) client.close(code, reason);
       return new Promise((resolve) => wss.close(() => resolve()));
     },

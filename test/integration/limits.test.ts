@@ -50,11 +50,16 @@ describe('connection limits', () => {
     expect(await third.next()).toEqual({ data: { viewer: null } });
   });
 
-  it('closes a socket with 4403 when its token expires', async () => {
+  it('closes a socket with 4403 when its token expires, and only that one', async () => {
     const server = await startTestApp();
+    const live = server.expectSubscriptions('notification');
+    const lasting = connectClient(server.wsUrl, `Bearer ${await userToken(71)}`).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, { userId: '71' });
+    await live();
     const client = connectClient(server.wsUrl, `Bearer ${await userToken(71, { expiresInSeconds: 1 })}`);
     client.subscribe(NOTIFICATION_SUBSCRIPTION, { userId: '71' });
     expect(await client.closed).toEqual({ code: 4403, reason: 'Token expired' });
+    await publish(server.url, '71', 'after the expiry');
+    expect(await lasting.next()).toMatchObject({ data: { notification: { title: 'after the expiry' } } });
   });
 
   it('cuts off a client that stops reading once its unsent buffer passes MAX_BUFFERED_BYTES, while others keep receiving', async () => {
