@@ -119,6 +119,33 @@ function notificationField(document: DocumentNode, operationName: string | null 
   return { operation, field: selection };
 }
 
+/**
+ * A socket as graphql-ws' server sees it: one small object per connection whose methods are
+ * shared, rather than a closure per method and connection.
+ */
+class ProtocolSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly listen: (socket: WebSocket, onMessage: (data: string) => Promise<void>) => void,
+  ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(data: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(onMessage: (data: string) => Promise<void>): void {
+    this.listen(this.socket, onMessage);
+  }
+}
+
 /** GraphiQL sends its header editor's entries as connection params, so any letter case is accepted. */
 function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined): string | undefined {
   if (!connectionParams) return undefined;
@@ -320,29 +347,24 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   /** The query text of the cached document equal to `query`, if any: one string for all its operations. */
   const canonicalQuery = (query: string) => options.documents.get(query)?.query ?? query;
 
+  /** Hands `socket`'s messages to graphql-ws; an operation that fails unexpectedly closes its socket. */
+  const listen = (socket: WebSocket, onMessage: (data: string) => Promise<void>) =>
+    socket.on('message', (data) => {
+      // graphql-ws takes the parsed message as well as the text (see parseClientMessage).
+      onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
+        log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
+        socket.close(CloseCode.InternalServerError, 'Internal server error');
+      });
+    });
+
+  const onSocketError = (error: Error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed');
+
   wss.on('connection', (socket) => {
     metrics.connectionOpened();
-    socket.on('error', (error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed'));
+    socket.on('error', onSocketError);
     // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
     const extra: SocketExtra = { socket };
-    const closed = graphqlWs.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) => {
-          if (socket.readyState === socket.OPEN) socket.send(data);
-        },
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (onMessage) =>
-          socket.on('message', (data) => {
-            // graphql-ws takes the parsed message as well as the text (see parseClientMessage).
-            onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
-              log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
-            });
-          }),
-      },
-      extra,
-    );
+    const closed = graphqlWs.opened(new ProtocolSocket(socket, listen), extra);
     // One listener for all that ends with the socket: each more would cost a wrapper and array room.
     socket.on('close', (code, reason) => {
       metrics.connectionClosed();

@@ -13,7 +13,11 @@ const SOCKETS_PER_TURN = 500;
  */
 export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
   const awaitingPong = new WeakSet<WebSocket>();
-  wss.on('connection', (socket) => socket.on('pong', () => awaitingPong.delete(socket)));
+  // One listener for every socket (ws calls it with the socket as `this`), not a closure each.
+  function onPong(this: WebSocket) {
+    awaitingPong.delete(this);
+  }
+  wss.on('connection', (socket) => socket.on('pong', onPong));
   let stopped = false;
 
   const check = (socket: WebSocket) => {
