@@ -21,6 +21,13 @@ import { createDocumentCache } from './graphql/document-cache';
 import { MAX_REQUEST_BODY_BYTES } from './graphql/use-request-body-limit';
 import { reloadTlsOnChange } from './transport/tls-reloader';
 
+/**
+ * Publishes over HTTP wait while more notification deliveries than this are queued in the
+ * process (~100 ms of work): an overloaded process slows its publishers down instead of
+ * queueing without bound.
+ */
+const MAX_QUEUED_DELIVERIES = 1000;
+
 /** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
 export const RESTART_CLOSE_CODE = 1012;
 export interface AppOptions {
@@ -74,7 +81,15 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
 
   const documents = createDocumentCache();
   const server = createHttpServer(
-    withMutationFastPath({ yoga, path: GRAPHQL_PATH, identifyCaller, documents, maxBodyBytes: MAX_REQUEST_BODY_BYTES, logger }),
+    withMutationFastPath({
+      yoga,
+      path: GRAPHQL_PATH,
+      identifyCaller,
+      documents,
+      maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+      logger,
+      admit: () => webSocket.whenDeliveriesBelow(MAX_QUEUED_DELIVERIES),
+    }),
     config.tls,
   );
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};

@@ -382,5 +382,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       for (const client of wss.clients) client.close(code, reason);
       return new Promise((resolve) => wss.close(() => resolve()));
     },
+    /** Null while fewer than `limit` notification deliveries wait in this process, else when they do. */
+    whenDeliveriesBelow: (limit: number) => notifications.whenBacklogBelow(limit),
   };
 }

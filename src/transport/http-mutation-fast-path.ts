@@ -15,6 +15,8 @@ export interface MutationFastPathOptions {
   /** Bodies longer than this are left to Yoga, which refuses them (413). */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Null when a mutation may run now, else a promise to wait on first (the process is behind with its deliveries). */
+  readonly admit: () => Promise<void> | null;
 }
 
 interface PlainParams {
@@ -88,7 +90,7 @@ function readBody(request: IncomingMessage): Promise<string> {
  * caller gets the same answer, byte for byte, either way.
  */
 export function withMutationFastPath(options: MutationFastPathOptions): RequestListener {
-  const { yoga, path, identifyCaller, documents, maxBodyBytes } = options;
+  const { yoga, path, identifyCaller, documents, maxBodyBytes, admit } = options;
   const log = options.logger.child({ component: 'http-mutations' });
 
   /** Lets Yoga answer a request whose body was read here: whatwg-node uses `request.body` when set. */
@@ -117,6 +119,8 @@ export function withMutationFastPath(options: MutationFastPathOptions): RequestL
     if (!('document' in validated) || getOperationAST(validated.document, params.operationName)?.operation !== 'mutation') {
       return handOver(request, response, text);
     }
+    const admitted = admit();
+    if (admitted) await admitted;
     let result: ExecutionResult;
     try {
       const contextValue = await enveloped.contextFactory();

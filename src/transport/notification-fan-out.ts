@@ -162,6 +162,13 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
   /** Users with jobs waiting, in the order they got them. */
   const ready: UserGroup<Member>[] = [];
   let pumping = false;
+  /** Jobs queued and not started, and who waits for that number to drop below their limit. */
+  let backlog = 0;
+  const backlogWaiters: Array<{ readonly limit: number; resolve(): void }> = [];
+  const jobStarted = () => {
+    backlog -= 1;
+    while (backlogWaiters.length > 0 && backlog < backlogWaiters[0]!.limit) backlogWaiters.shift()!.resolve();
+  };
 
   /**
    * Runs the waiting jobs one at a time, a job of each ready user in turn: so a user's events
@@ -178,6 +185,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
         if (!job) continue;
         const turn = takeTurnIfBusy();
         if (turn) await turn;
+        jobStarted();
         await run(group, job);
       }
     } finally {
@@ -186,6 +194,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
   };
 
   const enqueue = (group: UserGroup<Member>, job: Job<Member>) => {
+    backlog += 1;
     group.queue.push(job);
     if (!group.scheduled) {
       group.scheduled = true;
@@ -263,7 +272,14 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
       };
       return iterator;
     },
-    /** Users with a notification subscription on this process (for tests and diagnostics). */
-    userCount: () => groups.size,
+    /**
+     * Null while fewer than `limit` deliveries wait in this process, else a promise that
+     * resolves once they do: for publishers to wait on, so that an overloaded process slows
+     * down the calls that feed it rather than queue without bound.
+     */
+    whenBacklogBelow(limit: number): Promise<void> | null {
+      if (backlog < limit) return null;
+      return new Promise((resolve) => backlogWaiters.push({ limit, resolve }));
+    },
   };
 }
