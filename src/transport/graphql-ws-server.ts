@@ -22,6 +22,7 @@ import type { DocumentCache, ValidatedDocument } from '../graphql/document-cache
 import { visibleClasses } from '../events/visibility';
 import { audienceOf } from '../graphql/authorize';
 import { SUBSCRIPTION_EVENT } from '../graphql/use-subscription-event-execution';
+import { compileNotificationProjection, type NotificationProjection } from '../graphql/notification-projection';
 import { checkNotificationSubscription, type NotificationSubscriptionArgs } from '../graphql/notification-subscription';
 import type { NotificationHistory } from '../history/notification-history';
 import type { Logger } from '../observability/logger';
@@ -80,6 +81,8 @@ interface LeanNotification extends NotificationMember<WebSocket> {
   readonly document: ValidatedDocument;
   readonly operationName: string | null | undefined;
   readonly variables: Record<string, unknown> | null | undefined;
+  /** Builds its result for an event without an execution, when its selection allows. */
+  readonly projection: NotificationProjection | null;
   fallback: (() => Promise<unknown>) | null;
 }
 
@@ -200,6 +203,12 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     bus: options.notifications.bus,
     history: options.notifications.history,
     async execute(member, event, subscribers) {
+      const projected = member.projection?.(event);
+      if (projected) {
+        // What the field's resolver records when the selection set is executed.
+        metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
+        return projected;
+      }
       const { ctx, document, operationName, variables } = member;
       const enveloped = yoga.getEnveloped({
         connectionParams: ctx.connectionParams,
@@ -220,6 +229,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
    * member; null when anything is off (bad variables, refused): the ordinary path then runs
    * the operation and answers exactly as it always did.
    */
+  /** By the `notification` field of each cached document: documents are kept, so their fields are too. */
+  const projections = new WeakMap<FieldNode, NotificationProjection | null>();
   const leanNotification = (
     ctx: LeanNotification['ctx'],
     id: string,
@@ -238,6 +249,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       return null;
     }
     const { operationName, variables } = payload;
+    if (!projections.has(found.field)) projections.set(found.field, compileNotificationProjection(schema!, found.field));
     return {
       socket: ctx.extra.socket,
       operationId: id,
@@ -247,6 +259,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       document: cached,
       operationName,
       variables,
+      projection: projections.get(found.field) ?? null,
       executionKey: () => [operationName ?? '', JSON.stringify(variables ?? {}), cached.query].join('\u0000'),
       fallback: null,
     };
