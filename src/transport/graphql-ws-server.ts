@@ -202,6 +202,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const notifications = createNotificationFanOut<WebSocket, LeanNotification>({
     bus: options.notifications.bus,
     history: options.notifications.history,
+    executionKey: ({ operationName, variables, document }) => [operationName ?? '', JSON.stringify(variables ?? {}), document.query].join('\u0000'),
     async execute(member, event, subscribers) {
       const projected = member.projection?.(event);
       if (projected) {
@@ -260,7 +261,6 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       operationName,
       variables,
       projection: projections.get(found.field) ?? null,
-      executionKey: () => [operationName ?? '', JSON.stringify(variables ?? {}), cached.query].join('\u0000'),
       fallback: null,
     };
   };

@@ -16,13 +16,13 @@ export interface NotificationMember<Socket> {
   readonly userId: string;
   /** Replay from after this position first; null: live only. */
   readonly after: string | null;
-  /** Members of one user with equal keys share one execution per event (document, operation name, variables). */
-  executionKey(): string;
 }
 
 export interface NotificationFanOutOptions<Socket, Member extends NotificationMember<Socket>> {
   readonly bus: EventBus;
   readonly history: NotificationHistory;
+  /** Members of one user with equal keys share one execution per event (document, operation name, variables). */
+  readonly executionKey: (member: Member) => string;
   /** Runs the member's document against one event, for `subscribers` members at once (they are counted as deliveries). */
   readonly execute: (member: Member, event: NotificationEvent, subscribers: number) => Promise<ExecutionResult>;
   /** Sends one frame to one socket (and applies the slow-consumer bound). */
@@ -31,23 +31,67 @@ export interface NotificationFanOutOptions<Socket, Member extends NotificationMe
   readonly onLive: (delta: 1 | -1) => void;
 }
 
-interface MemberState<Member> {
-  readonly member: Member;
-  /** Events numbered up to this were dispatched before the member joined: not its to receive. */
-  readonly joinedAt: number;
+/**
+ * A member's state, which is also its iterator for graphql-ws: it yields nothing (frames
+ * bypass it) and ends when the member completes. One object whose methods are shared, rather
+ * than an iterator and closures per member: a process holds tens of thousands.
+ */
+class MemberState<Member extends NotificationMember<unknown>> implements AsyncIterableIterator<never> {
   phase: 'replaying' | 'live' | 'left';
   /** Live events that arrived while the member's history was being read or replayed. */
-  buffered: NotificationEvent[];
-  lastReplayed: string | null;
-  counted: boolean;
-  /** Ends the member's iterator (with an error, if any). */
-  finish: ((error?: unknown) => void) | null;
-  finished: { error?: unknown } | null;
+  buffered: NotificationEvent[] = [];
+  lastReplayed: string | null = null;
+  counted = false;
+  private finished: { error?: unknown } | null = null;
+  /** Settle the pending `next()`, if any. */
+  private resolve: ((result: IteratorResult<never>) => void) | null = null;
+  private reject: ((error: unknown) => void) | null = null;
+
+  constructor(
+    readonly member: Member,
+    readonly group: UserGroup<Member>,
+    /** Events numbered up to this were dispatched before the member joined: not its to receive. */
+    readonly joinedAt: number,
+    private readonly leave: (group: UserGroup<Member>, state: MemberState<Member>) => void,
+  ) {
+    this.phase = member.after === null ? 'live' : 'replaying';
+  }
+
+  /** Ends the iterator, with an error if any: a pending `next()` settles now, later ones at once. */
+  finish(error?: unknown): void {
+    if (this.finished) return;
+    this.finished = { error };
+    const { resolve, reject } = this;
+    this.resolve = this.reject = null;
+    if (error === undefined) resolve?.({ value: undefined, done: true });
+    else reject?.(error);
+  }
+
+  next(): Promise<IteratorResult<never>> {
+    const { finished } = this;
+    if (finished) return finished.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(finished.error);
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  async return(): Promise<IteratorResult<never>> {
+    this.leave(this.group, this);
+    this.finish();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
-type Job<Member> = { readonly event: NotificationEvent; readonly seq: number } | { readonly replayFor: MemberState<Member>; readonly events: NotificationEvent[] };
+type Job<Member extends NotificationMember<unknown>> =
+  | { readonly event: NotificationEvent; readonly seq: number }
+  | { readonly replayFor: MemberState<Member>; readonly events: NotificationEvent[] };
 
-interface UserGroup<Member> {
+interface UserGroup<Member extends NotificationMember<unknown>> {
   readonly userId: string;
   readonly members: Set<MemberState<Member>>;
   /** The process's bus subscription of the user's channel (shared with any other reader of it). */
@@ -58,8 +102,6 @@ interface UserGroup<Member> {
   /** In the ready queue (it has jobs waiting). */
   scheduled: boolean;
 }
-
-type MemberIterator = AsyncIterableIterator<never>;
 
 /**
  * How long deliveries may run before the event loop gets a turn: a burst (a Redis read of a
@@ -80,17 +122,9 @@ const DELIVERY_SLICE_MS = 10;
  * joined. Events of one user are handled one at a time, so order holds across the awaits.
  */
 export function createNotificationFanOut<Socket, Member extends NotificationMember<Socket>>(options: NotificationFanOutOptions<Socket, Member>) {
-  const { bus, history, execute, send, onLive } = options;
+  const { bus, history, executionKey, execute, send, onLive } = options;
   const groups = new Map<string, UserGroup<Member>>();
   const takeTurnIfBusy = createTurnTaker(DELIVERY_SLICE_MS);
-
-  const finishMember = (state: MemberState<Member>, error?: unknown) => {
-    if (state.finished) return;
-    state.finished = { error };
-    const finish = state.finish;
-    state.finish = null;
-    finish?.(error);
-  };
 
   const leave = (group: UserGroup<Member>, state: MemberState<Member>) => {
     if (state.phase === 'left') return;
@@ -113,7 +147,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
     if (targets.length === 1) byKey.set('', targets);
     else
       for (const state of targets) {
-        const key = state.member.executionKey();
+        const key = executionKey(state.member);
         const same = byKey.get(key);
         if (same) same.push(state);
         else byKey.set(key, [state]);
@@ -125,7 +159,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
       } catch (error) {
         for (const state of sharing) {
           leave(group, state);
-          finishMember(state, error);
+          state.finish(error);
         }
         continue;
       }
@@ -226,18 +260,9 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
      * bypass it) and ends when the member completes. Resolves with null when the bus or the
      * history failed: the caller then takes the ordinary path, which reports the error.
      */
-    async join(member: Member): Promise<MemberIterator | null> {
+    async join(member: Member): Promise<AsyncIterableIterator<never> | null> {
       const group = groupOf(member.userId);
-      const state: MemberState<Member> = {
-        member,
-        joinedAt: group.seq,
-        phase: member.after === null ? 'live' : 'replaying',
-        buffered: [],
-        lastReplayed: null,
-        counted: false,
-        finish: null,
-        finished: null,
-      };
+      const state = new MemberState(member, group, group.seq, leave);
       group.members.add(state);
       try {
         await group.live;
@@ -255,22 +280,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
         state.counted = true;
         onLive(1);
       }
-      const iterator: MemberIterator = {
-        next: () => {
-          const { finished } = state;
-          if (finished) return finished.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(finished.error);
-          return new Promise((resolve, reject) => {
-            state.finish = (error) => (error === undefined ? resolve({ value: undefined, done: true }) : reject(error));
-          });
-        },
-        return: async () => {
-          leave(group, state);
-          finishMember(state);
-          return { value: undefined, done: true };
-        },
-        [Symbol.asyncIterator]: () => iterator,
-      };
-      return iterator;
+      return state;
     },
     /**
      * Null while fewer than `limit` deliveries wait in this process, else a promise that

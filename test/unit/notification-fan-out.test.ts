@@ -15,6 +15,7 @@ function fanOutOnMemoryBus() {
   const fanOut = createNotificationFanOut<string, NotificationMember<string>>({
     bus,
     history,
+    executionKey: () => '',
     execute: async (_member, event) => ({ data: { notification: { title: event.title } } }),
     send: (_socket, frame) => {
       titlesSent.push(JSON.parse(frame.toString()).payload.data.notification.title);
@@ -22,7 +23,7 @@ function fanOutOnMemoryBus() {
     },
     onLive: () => undefined,
   });
-  const join = (userId: string) => fanOut.join({ socket: `socket of ${userId}`, operationId: '1', userId, after: null, executionKey: () => '' });
+  const join = (userId: string) => fanOut.join({ socket: `socket of ${userId}`, operationId: '1', userId, after: null });
   return { history, fanOut, titlesSent, sent, join };
 }
 
