@@ -6,6 +6,7 @@ import { compareStreamPositions } from '../history/stream-position';
 import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
 import { subscribeTopic } from '../pubsub/event-stream';
 import { createTurnTaker } from '../lib/event-loop-turns';
+import { BypassedIterator } from './bypassed-iterator';
 import { nextFrames } from './next-frames';
 
 /** One socket's `notification` operation, already authorized. */
@@ -31,21 +32,13 @@ export interface NotificationFanOutOptions<Socket, Member extends NotificationMe
   readonly onLive: (delta: 1 | -1) => void;
 }
 
-/**
- * A member's state, which is also its iterator for graphql-ws: it yields nothing (frames
- * bypass it) and ends when the member completes. One object whose methods are shared, rather
- * than an iterator and closures per member: a process holds tens of thousands.
- */
-class MemberState<Member extends NotificationMember<unknown>> implements AsyncIterableIterator<never> {
+/** A member's state, which is also the iterator graphql-ws holds for its operation. */
+class MemberState<Member extends NotificationMember<unknown>> extends BypassedIterator {
   phase: 'replaying' | 'live' | 'left';
   /** Live events that arrived while the member's history was being read or replayed. */
   buffered: NotificationEvent[] = [];
   lastReplayed: string | null = null;
   counted = false;
-  private finished: { error?: unknown } | null = null;
-  /** Settle the pending `next()`, if any. */
-  private resolve: ((result: IteratorResult<never>) => void) | null = null;
-  private reject: ((error: unknown) => void) | null = null;
 
   constructor(
     readonly member: Member,
@@ -54,36 +47,12 @@ class MemberState<Member extends NotificationMember<unknown>> implements AsyncIt
     readonly joinedAt: number,
     private readonly leave: (group: UserGroup<Member>, state: MemberState<Member>) => void,
   ) {
+    super();
     this.phase = member.after === null ? 'live' : 'replaying';
   }
 
-  /** Ends the iterator, with an error if any: a pending `next()` settles now, later ones at once. */
-  finish(error?: unknown): void {
-    if (this.finished) return;
-    this.finished = { error };
-    const { resolve, reject } = this;
-    this.resolve = this.reject = null;
-    if (error === undefined) resolve?.({ value: undefined, done: true });
-    else reject?.(error);
-  }
-
-  next(): Promise<IteratorResult<never>> {
-    const { finished } = this;
-    if (finished) return finished.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(finished.error);
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  async return(): Promise<IteratorResult<never>> {
+  protected onReturn(): void {
     this.leave(this.group, this);
-    this.finish();
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { SubscriptionField } from '../observability/metrics';
+import { BypassedIterator } from './bypassed-iterator';
 import { nextFrames } from './next-frames';
 
 /** One socket's operation that reads a shared execution. */
@@ -32,8 +33,7 @@ export interface FanOutOptions<Socket> {
 interface SharedExecution<Socket> {
   readonly key: string;
   readonly field: SubscriptionField;
-  readonly members: Set<FanOutMember<Socket>>;
-  readonly finishers: Map<FanOutMember<Socket>, (error?: unknown) => void>;
+  readonly members: Set<GroupMember<Socket>>;
   /** Resolves with an `ExecutionResult` when the subscription was refused (every member receives it). */
   ready: Promise<ExecutionResult | undefined>;
   iterator: AsyncIterator<ExecutionResult> | null;
@@ -42,7 +42,21 @@ interface SharedExecution<Socket> {
   counted: number;
 }
 
-type MemberIterator = AsyncIterableIterator<never>;
+/** A member of a group, which is also the iterator graphql-ws holds for its operation. */
+class GroupMember<Socket> extends BypassedIterator implements FanOutMember<Socket> {
+  constructor(
+    readonly socket: Socket,
+    readonly operationId: string,
+    private readonly group: SharedExecution<Socket>,
+    private readonly leave: (group: SharedExecution<Socket>, member: GroupMember<Socket>) => void,
+  ) {
+    super();
+  }
+
+  protected onReturn(): void {
+    this.leave(this.group, this);
+  }
+}
 
 /**
  * Runs a subscription's execution once per distinct (document, operation name, variables,
@@ -73,10 +87,9 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
     group.state = 'ended';
     if (groups.get(group.key) === group) groups.delete(group.key);
     recount(group);
-    const finishers = [...group.finishers.values()];
+    const members = [...group.members];
     group.members.clear();
-    group.finishers.clear();
-    for (const finish of finishers) finish(error);
+    for (const member of members) member.finish(error);
     void group.iterator?.return?.();
   };
 
@@ -114,7 +127,6 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
       key: request.key,
       field: request.field,
       members: new Set(),
-      finishers: new Map(),
       ready: Promise.resolve(undefined),
       iterator: null,
       state: 'starting',
@@ -149,9 +161,8 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
     return group;
   };
 
-  const leave = (group: SharedExecution<Socket>, member: FanOutMember<Socket>) => {
+  const leave = (group: SharedExecution<Socket>, member: GroupMember<Socket>) => {
     if (!group.members.delete(member)) return;
-    group.finishers.delete(member);
     if (group.members.size > 0 || group.state !== 'live') {
       recount(group);
       return;
@@ -164,42 +175,15 @@ export function createSubscriptionFanOut<Socket>({ send, onMembersLive }: FanOut
      * Joins (or starts) the request's group. Resolves with the member's iterator for
      * graphql-ws, or with the `ExecutionResult` that refused the subscription.
      */
-    async join(request: SharedSubscriptionRequest<Socket>): Promise<MemberIterator | ExecutionResult> {
+    async join(request: SharedSubscriptionRequest<Socket>): Promise<AsyncIterableIterator<never> | ExecutionResult> {
       const existing = groups.get(request.key);
       const group = existing && existing.state !== 'ended' ? existing : startGroup(request);
       request.start = null; // the request's context is not kept by a member that joined
-      const { member } = request;
-      let finished: { error?: unknown } | null = null;
-      let onFinish: ((result: IteratorResult<never>) => void) | null = null;
-      let onFail: ((error: unknown) => void) | null = null;
+      const member = new GroupMember(request.member.socket, request.member.operationId, group, leave);
       group.members.add(member);
-      group.finishers.set(member, (error) => {
-        finished = { error };
-        if (error !== undefined) onFail?.(error);
-        else onFinish?.({ value: undefined, done: true });
-      });
       recount(group);
-
       const refused = await group.ready;
-      if (refused) return refused;
-
-      const iterator: MemberIterator = {
-        next: () => {
-          if (finished) return finished.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(finished.error);
-          return new Promise((resolve, reject) => {
-            onFinish = resolve;
-            onFail = reject;
-          });
-        },
-        return: async () => {
-          leave(group, member);
-          finished ??= {};
-          onFinish?.({ value: undefined, done: true });
-          return { value: undefined, done: true };
-        },
-        [Symbol.asyncIterator]: () => iterator,
-      };
-      return iterator;
+      return refused ?? member;
     },
     /** Distinct shared executions running now (for tests and diagnostics). */
     groupCount: () => groups.size,
