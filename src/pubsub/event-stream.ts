@@ -26,7 +26,8 @@ type Listener = (payload: never) => void;
 interface SharedTopic {
   readonly live: Promise<Unsubscribe>;
   readonly unrouted: Set<Listener>;
-  readonly routed: Map<string, Set<Listener>>;
+  /** Made for the first routed listener: most topics (one per user) never have one. */
+  routed: Map<string, Set<Listener>> | null;
   size: number;
 }
 
@@ -34,7 +35,7 @@ const sharedTopicsByBus = new WeakMap<EventBus, Map<string, SharedTopic>>();
 
 function dispatch<Payload>(shared: SharedTopic, topic: Topic<Payload>, payload: Payload): void {
   for (const listener of shared.unrouted) (listener as (payload: Payload) => void)(payload);
-  if (!topic.routeKey || shared.routed.size === 0) return;
+  if (!topic.routeKey || !shared.routed?.size) return;
   const routed = shared.routed.get(topic.routeKey(payload));
   if (routed) for (const listener of routed) (listener as (payload: Payload) => void)(payload);
 }
@@ -52,7 +53,7 @@ async function subscribeShared<Payload>(bus: EventBus, topic: Topic<Payload>, on
     const created: SharedTopic = {
       live: bus.subscribe(topic, (payload) => dispatch(created, topic, payload)),
       unrouted: new Set(),
-      routed: new Map(),
+      routed: null,
       size: 0,
     };
     // A subscription the bus refused is forgotten at once, so the next stream tries again.
@@ -68,10 +69,11 @@ async function subscribeShared<Payload>(bus: EventBus, topic: Topic<Payload>, on
   if (key === null) {
     topicShare.unrouted.add(listener);
   } else {
-    let listeners = topicShare.routed.get(key);
+    const routed = (topicShare.routed ??= new Map());
+    let listeners = routed.get(key);
     if (!listeners) {
       listeners = new Set();
-      topicShare.routed.set(key, listeners);
+      routed.set(key, listeners);
     }
     listeners.add(listener);
   }
@@ -84,9 +86,9 @@ async function subscribeShared<Payload>(bus: EventBus, topic: Topic<Payload>, on
     if (key === null) {
       topicShare.unrouted.delete(listener);
     } else {
-      const listeners = topicShare.routed.get(key);
+      const listeners = topicShare.routed?.get(key);
       listeners?.delete(listener);
-      if (listeners?.size === 0) topicShare.routed.delete(key);
+      if (listeners?.size === 0) topicShare.routed?.delete(key);
     }
     topicShare.size -= 1;
     if (topicShare.size > 0) return;
