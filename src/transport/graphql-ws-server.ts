@@ -157,6 +157,12 @@ function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | u
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The connection params without the token, or undefined if nothing else is left. */
+function withoutAuthorization(connectionParams: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
+  const rest = Object.entries(connectionParams ?? {}).filter(([name]) => name.toLowerCase() !== 'authorization');
+  return rest.length > 0 ? Object.fromEntries(rest) : undefined;
+}
+
 /**
  * Serves the graphql-ws protocol on the HTTP server's `path`, executing every operation
  * through the same Yoga instance (and so the same plugins, context and error masking) as HTTP.
@@ -280,6 +286,9 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         return false; // graphql-ws closes the socket with 4403 Forbidden
       }
       ctx.extra.caller = caller;
+      // The token is checked once: the connection keeps the caller it names (whose expiry
+      // closes the socket), not the token, which would cost its length for the socket's life.
+      (ctx as { connectionParams?: Readonly<Record<string, unknown>> }).connectionParams = withoutAuthorization(ctx.connectionParams);
       const { socket } = ctx.extra;
       // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
       if (caller.kind === 'user' && socket.readyState !== socket.CLOSED) tokenExpiries.add(socket, caller.user.expiresAtMs);
