@@ -9,6 +9,8 @@ const RESUMING = 'subscription ($userId: ID!, $after: ID) { notification(userId:
  */
 export function resumingSubscriber(urls: string[], userId: string, token: string) {
   const titles: string[] = [];
+  /** What the server answered instead of events: a waiting test fails with it rather than waiting forever. */
+  const failures: unknown[] = [];
   let lastId: string | null = null;
   let attempt = 0;
   let onTitle: () => void = () => {};
@@ -43,7 +45,10 @@ export function resumingSubscriber(urls: string[], userId: string, token: string
               titles.push(data!.notification.title);
               onTitle();
             },
-            error: () => {},
+            error: (error) => {
+              failures.push(error);
+              onTitle();
+            },
             complete: () => {},
           },
         );
@@ -53,10 +58,13 @@ export function resumingSubscriber(urls: string[], userId: string, token: string
   return {
     titles,
     connections: () => connections,
-    /** Resolves once `count` titles have arrived. */
+    /** Resolves once `count` titles have arrived; rejects if a subscription failed meanwhile. */
     received: (count: number) =>
-      new Promise<void>((resolve) => {
-        onTitle = () => titles.length >= count && resolve();
+      new Promise<void>((resolve, reject) => {
+        onTitle = () => {
+          if (failures.length > 0) reject(new Error(`a subscription failed after ${titles.length} titles: ${JSON.stringify(failures)}`));
+          else if (titles.length >= count) resolve();
+        };
         onTitle();
       }),
     /** Resolves once the client is connected. */
