@@ -18,6 +18,7 @@ import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
 import { withMutationFastPath } from './transport/http-mutation-fast-path';
 import { createDocumentCache } from './graphql/document-cache';
+import { createTurnTaker } from './lib/event-loop-turns';
 import { MAX_REQUEST_BODY_BYTES } from './graphql/use-request-body-limit';
 import { reloadTlsOnChange } from './transport/tls-reloader';
 
@@ -27,6 +28,12 @@ import { reloadTlsOnChange } from './transport/tls-reloader';
  * queueing without bound.
  */
 const MAX_QUEUED_DELIVERIES = 1000;
+
+/**
+ * How long work that comes in bursts (subscribes, deliveries, publishes) may hold the event
+ * loop before it lets timers and other sockets in.
+ */
+const WORK_SLICE_MS = 10;
 
 /** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
 export const RESTART_CLOSE_CODE = 1012;
@@ -80,6 +87,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   });
 
   const documents = createDocumentCache();
+  const takeTurnIfBusy = createTurnTaker(WORK_SLICE_MS);
   const server = createHttpServer(
     withMutationFastPath({
       yoga,
@@ -88,7 +96,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       documents,
       maxBodyBytes: MAX_REQUEST_BODY_BYTES,
       logger,
-      admit: () => webSocket.whenDeliveriesBelow(MAX_QUEUED_DELIVERIES),
+      admit: () => webSocket.whenDeliveriesBelow(MAX_QUEUED_DELIVERIES) ?? takeTurnIfBusy(),
     }),
     config.tls,
   );
@@ -104,6 +112,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     limits: config.limits,
     documents,
     notifications: { bus, history },
+    takeTurnIfBusy,
   });
 
   async function start(): Promise<StartedApp> {

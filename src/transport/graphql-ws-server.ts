@@ -19,6 +19,7 @@ import type { Caller } from '../auth/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
 import type { DocumentCache, ValidatedDocument } from '../graphql/document-cache';
+import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import { visibleClasses } from '../events/visibility';
 import { audienceOf } from '../graphql/authorize';
 import { SUBSCRIPTION_EVENT } from '../graphql/use-subscription-event-execution';
@@ -48,6 +49,11 @@ export interface GraphQLWebSocketOptions {
   readonly documents: DocumentCache;
   /** Where `notification` subscriptions read from: the same bus and history as the resolver's. */
   readonly notifications: { readonly bus: EventBus; readonly history: NotificationHistory };
+  /**
+   * The process's turn-taking: connection inits, subscribes and deliveries that come in bursts
+   * (a reconnect storm, a batch publish) wait for a turn of the event loop once it is due.
+   */
+  readonly takeTurnIfBusy: TakeTurnIfBusy;
 }
 
 /** Close codes of our own, beside graphql-ws' (4400, 4401, 4403, 4408, 4409, 4429, 4500). */
@@ -229,6 +235,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     },
     send: sendFrame,
     onLive: (delta) => metrics.subscriptionsChanged('notification', delta),
+    takeTurnIfBusy: options.takeTurnIfBusy,
   });
 
   /**
@@ -280,6 +287,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const protocol: ServerOptions<Record<string, unknown> | undefined, SocketExtra> = {
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
     async onConnect(ctx) {
+      const turn = options.takeTurnIfBusy();
+      if (turn) await turn;
       const caller = await identifyCaller(authorizationOf(ctx.connectionParams));
       if (caller.kind === 'invalid') {
         log.info({ reason: caller.reason }, 'refused a WebSocket connection with a bad token');
@@ -300,6 +309,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
         return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
       }
+      const turn = options.takeTurnIfBusy();
+      if (turn) await turn;
       // Only what the context needs: a subscription keeps its context while it lives.
       let enveloped: ReturnType<typeof yoga.getEnveloped> | null = null;
       const envelop = () =>

@@ -15,7 +15,7 @@ export interface MutationFastPathOptions {
   /** Bodies longer than this are left to Yoga, which refuses them (413). */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
-  /** Null when a mutation may run now, else a promise to wait on first (the process is behind with its deliveries). */
+  /** Null when a mutation may run now, else a promise to wait on first (the process is behind with its deliveries, or the event loop's turn is due). */
   readonly admit: () => Promise<void> | null;
 }
 

@@ -5,7 +5,7 @@ import type { NotificationHistory } from '../history/notification-history';
 import { compareStreamPositions } from '../history/stream-position';
 import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
 import { subscribeTopic } from '../pubsub/event-stream';
-import { createTurnTaker } from '../lib/event-loop-turns';
+import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import { BypassedIterator } from './bypassed-iterator';
 import { nextFrames } from './next-frames';
 
@@ -30,6 +30,11 @@ export interface NotificationFanOutOptions<Socket, Member extends NotificationMe
   readonly send: (socket: Socket, frame: Buffer) => void;
   /** Live-subscription bookkeeping, +1 when a member goes live and -1 when a live member leaves. */
   readonly onLive: (delta: 1 | -1) => void;
+  /**
+   * Asked before each job: a burst (a Redis read of a few hundred events, as a batch publish
+   * makes) is delivered in slices, with the event loop's turns between them.
+   */
+  readonly takeTurnIfBusy: TakeTurnIfBusy;
 }
 
 /** A member's state, which is also the iterator graphql-ws holds for its operation. */
@@ -73,12 +78,6 @@ interface UserGroup<Member extends NotificationMember<unknown>> {
 }
 
 /**
- * How long deliveries may run before the event loop gets a turn: a burst (a Redis read of a
- * few hundred events, as a batch publish makes) is delivered in slices, not in one stall.
- */
-const DELIVERY_SLICE_MS = 10;
-
-/**
  * A user's `notification` subscriptions on this process's sockets, without an event stream,
  * a GraphQL context or graphql-js iterators of their own: one queue per user, fed by the
  * user's one bus subscription, and per event one execution per distinct (document, operation
@@ -91,9 +90,8 @@ const DELIVERY_SLICE_MS = 10;
  * joined. Events of one user are handled one at a time, so order holds across the awaits.
  */
 export function createNotificationFanOut<Socket, Member extends NotificationMember<Socket>>(options: NotificationFanOutOptions<Socket, Member>) {
-  const { bus, history, executionKey, execute, send, onLive } = options;
+  const { bus, history, executionKey, execute, send, onLive, takeTurnIfBusy } = options;
   const groups = new Map<string, UserGroup<Member>>();
-  const takeTurnIfBusy = createTurnTaker(DELIVERY_SLICE_MS);
 
   const leave = (group: UserGroup<Member>, state: MemberState<Member>) => {
     if (state.phase === 'left') return;

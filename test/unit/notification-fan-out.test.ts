@@ -1,5 +1,6 @@
 import { createDelivery } from '../../src/history/create-delivery';
 import type { NotificationDraft } from '../../src/history/notification-history';
+import { createTurnTaker } from '../../src/lib/event-loop-turns';
 import { createNotificationFanOut, type NotificationMember } from '../../src/transport/notification-fan-out';
 import { silentLogger } from '../utils/deliveries';
 
@@ -22,6 +23,7 @@ function fanOutOnMemoryBus() {
       for (const waiter of waiters) if (titlesSent.length === waiter.count) waiter.resolve();
     },
     onLive: () => undefined,
+    takeTurnIfBusy: createTurnTaker(10),
   });
   const join = (userId: string) => fanOut.join({ socket: `socket of ${userId}`, operationId: '1', userId, after: null });
   return { history, fanOut, titlesSent, sent, join };
