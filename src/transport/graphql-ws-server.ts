@@ -209,8 +209,9 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
 
   let schema: GraphQLSchema | null = null;
 
-  // Executes one event for a user's subscriptions through Yoga's pipeline, with a fresh
-  // context as an HTTP request has, so that no context is kept per subscription.
+  // One event for a user's subscriptions: projected from the event when the selection allows,
+  // else executed through Yoga's pipeline with a fresh context, as an HTTP request has, so that
+  // no context is kept per subscription.
   const notifications = createNotificationFanOut<WebSocket, LeanNotification>({
     bus: options.notifications.bus,
     history: options.notifications.history,
