@@ -11,23 +11,12 @@ export interface RedisEventBusOptions {
   readonly logger: Logger;
 }
 
-const UNPARSABLE = Symbol('unparsable bus message');
-
 /** The bus shared by every process on one Redis, over connections it is given. */
 export function createRedisEventBus({ connections, keyPrefix, logger }: RedisEventBusOptions): EventBus {
   const log = logger.child({ component: 'redis-event-bus' });
-  const pubsub = new RedisPubSub({
-    publisher: connections.commands,
-    subscriber: connections.subscriber,
-    deserializer: (source, { channel }) => {
-      try {
-        return JSON.parse(source.toString('utf8'));
-      } catch {
-        log.warn({ channel }, 'dropped an unparsable bus message');
-        return UNPARSABLE;
-      }
-    },
-  });
+  // No deserializer: RedisPubSub would copy each message into a Buffer for it. Its own
+  // JSON.parse hands on the raw string when a message is not JSON; every event is an object.
+  const pubsub = new RedisPubSub({ publisher: connections.commands, subscriber: connections.subscriber });
 
   return {
     publish<Payload>(topic: Topic<Payload>, payload: Payload): Promise<void> {
@@ -36,8 +25,9 @@ export function createRedisEventBus({ connections, keyPrefix, logger }: RedisEve
 
     async subscribe<Payload>(topic: Topic<Payload>, onEvent: (payload: Payload) => void): Promise<Unsubscribe> {
       const id = await redisCommand(connections, () =>
-        pubsub.subscribe<Payload | typeof UNPARSABLE>(keyPrefix + topic.channel, (message) => {
-          if (message !== UNPARSABLE) onEvent(message);
+        pubsub.subscribe<unknown>(keyPrefix + topic.channel, (message) => {
+          if (typeof message === 'object' && message !== null) onEvent(message as Payload);
+          else log.warn({ channel: topic.channel }, 'dropped an unparsable bus message');
         }),
       );
       return async () => pubsub.unsubscribe(id);

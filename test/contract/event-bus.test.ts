@@ -72,7 +72,7 @@ describe('the redis event bus, facing a foreign message', () => {
     try {
       await bus.whenConnected(5000);
       const stream = await openEventStream(bus, [notificationTopic('9')]);
-      await stranger.publish(`${keyPrefix}${notificationTopic('9').channel}`, '{not json');
+      for (const foreign of ['{not json', '42', '"a string"', 'null']) await stranger.publish(`${keyPrefix}${notificationTopic('9').channel}`, foreign);
       await bus.publish(notificationTopic('9'), notification('9', 'valid'));
       expect((await stream.next()).value.title).toBe('valid');
     } finally {
@@ -80,4 +80,5 @@ describe('the redis event bus, facing a foreign message', () => {
       await bus.close();
     }
   });
+
 });
