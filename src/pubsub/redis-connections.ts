@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { createTurnTaker } from '../lib/event-loop-turns';
 import { BusUnavailableError } from './event-bus';
 
 /** Reconnect quickly and forever: an outage must end as soon as Redis is back. */
@@ -53,6 +54,8 @@ export function createRedisConnections(url: string, logger: Logger): RedisConnec
     }) as never;
   }
 
+  paceReads(subscriber);
+
   const isConnected = () => clients.every((client) => client.status === 'ready');
 
   return {
@@ -82,6 +85,31 @@ export function createRedisConnections(url: string, logger: Logger): RedisConnec
       for (const client of clients) client.disconnect();
     },
   };
+}
+
+/** How long the subscriber's messages may be handled in one turn of the event loop. */
+const READ_SLICE_MS = 10;
+
+/**
+ * A burst of publishes (a batch of 500, four in flight) reaches the subscriber as megabytes that
+ * Node would read and ioredis parse in one go, holding the event loop for as long (~100 ms seen).
+ * Once a turn's reads have taken READ_SLICE_MS, the socket pauses after the chunk at hand and
+ * resumes when the loop comes round: what is not read yet waits in the kernel's buffer. Reads
+ * have a turn-taker of their own, so other work never starves them and pushes the backlog into
+ * Redis (which drops a subscriber whose output buffer overflows).
+ */
+function paceReads(subscriber: Redis): void {
+  const takeTurnIfBusy = createTurnTaker(READ_SLICE_MS);
+  const pace = (stream: NodeJS.ReadableStream) => {
+    const turn = takeTurnIfBusy();
+    if (!turn || stream.isPaused()) return;
+    stream.pause();
+    void turn.then(() => stream.resume());
+  };
+  subscriber.on('connect', () => {
+    const { stream } = subscriber;
+    stream.on('data', () => pace(stream));
+  });
 }
 
 /** Runs a command, turning any failure to reach Redis into a `BusUnavailableError`. */

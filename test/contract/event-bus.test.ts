@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { forumActivityTopic, notificationTopic } from '../../src/events/topics';
+import { forumActivityTopic, notificationTopic, type Topic } from '../../src/events/topics';
 import type { NotificationEvent } from '../../src/events/payloads';
 import { createDelivery } from '../../src/history/create-delivery';
 import type { EventBus } from '../../src/pubsub/event-bus';
@@ -81,4 +81,60 @@ describe('the redis event bus, facing a foreign message', () => {
     }
   });
 
+  it('reads a burst of messages in slices, with the event loop turning between them, losing none', async () => {
+    const keyPrefix = isolatedPrefix();
+    const { bus } = createDelivery({ kind: 'redis', url: REDIS_URL, keyPrefix }, { maxPerUser: 1, maxAgeSeconds: 60 }, silentLogger);
+    const publisher = new Redis(REDIS_URL);
+    const burstTopic: Topic<{ n: number; pad: string }> = { channel: 'burst' };
+    const count = 10_000;
+    const handledMs = 0.1; // the listener's own cost per message: a second for the burst
+    try {
+      await bus.whenConnected(5000);
+      const received: number[] = [];
+      let longestGapMs = 0;
+      let lastTick = 0;
+      let ticker: NodeJS.Timeout | undefined;
+      const allReceived = new Promise<void>((resolve) => {
+        void bus.subscribe(burstTopic, ({ n }) => {
+          // A first burst, handled at once, lets the kernel grow the socket's buffer as it does
+          // on a busy connection. In the second, the first message holds the loop until the
+          // kernel's buffers are full of the rest: from then on, every gap between the ticks
+          // is the reading of that backlog.
+          const spinMs = n <= count ? 0 : n === count + 1 ? 300 : handledMs;
+          for (const started = performance.now(); performance.now() - started < spinMs; );
+          if (n === count + 1) {
+            lastTick = performance.now();
+            ticker = setInterval(() => {
+              const now = performance.now();
+              longestGapMs = Math.max(longestGapMs, now - lastTick);
+              lastTick = now;
+            }, 1);
+          }
+          if (received.push(n) === 2 * count) resolve();
+        }).then(async () => {
+          // A burst is one script: Redis sends all of it at once, as fast as the socket takes it.
+          // Messages of a notification's size, ~500 bytes: ~130 in a 64 KB read.
+          const burst = (from: number) =>
+            publisher.eval(
+              `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('PUBLISH', KEYS[1], '{"n":' .. i .. ',"pad":"' .. ARGV[3] .. '"}') end`,
+              1,
+              keyPrefix + burstTopic.channel,
+              from,
+              from + count - 1,
+              'x'.repeat(450),
+            );
+          await burst(1);
+          await burst(count + 1);
+        });
+      });
+      await allReceived;
+      clearInterval(ticker);
+      expect(received).toEqual(Array.from({ length: 2 * count }, (_, i) => i + 1));
+      // Unsliced, one poll of the socket (up to 32 reads of 64 KB) takes up to ~0.4 s of handling here.
+      expect(longestGapMs).toBeLessThan(100);
+    } finally {
+      publisher.disconnect();
+      await bus.close();
+    }
+  });
 });
