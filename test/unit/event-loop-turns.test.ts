@@ -25,6 +25,34 @@ describe('createTurnTaker', () => {
     expect(jobsDoneWhenTheLoopCameRound!).toBeLessThan(20);
   });
 
+  it('lets callers that wait together go in slices too, in the order they asked', async () => {
+    const takeTurn = createTurnTaker(5);
+    let loopTurns = 0;
+    let counting = true;
+    const countTurns = () => {
+      loopTurns += 1;
+      if (counting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const ran: Array<{ index: number; loopTurn: number }> = [];
+    // Forty callers at once, as forty subscribes read from one socket are.
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, index) => {
+        const turn = takeTurn();
+        if (turn) await turn;
+        ran.push({ index, loopTurn: loopTurns });
+        work(1);
+      }),
+    );
+    counting = false;
+    expect(ran.map(({ index }) => index)).toEqual(Array.from({ length: 40 }, (_, index) => index));
+    const perLoopTurn = new Map<number, number>();
+    for (const { loopTurn } of ran) perLoopTurn.set(loopTurn, (perLoopTurn.get(loopTurn) ?? 0) + 1);
+    // 5 ms of 1 ms jobs a turn (and one more that finds the budget spent); not 34 at once.
+    expect(Math.max(...perLoopTurn.values())).toBeLessThanOrEqual(8);
+    expect(perLoopTurn.size).toBeGreaterThanOrEqual(5);
+  });
+
   it('does not make work wait while it stays within the budget', async () => {
     const takeTurn = createTurnTaker(1_000);
     let waited = 0;
