@@ -151,6 +151,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     await presence.close();
     await bus.close();
     await yoga.dispose();
+    metrics.stop();
   }
 
   return { start, stop, metrics };

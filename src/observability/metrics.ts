@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerLoopDelayMax } from './loop-delay';
 
 export type SubscriptionField = 'notification' | 'forumActivity' | 'threadViewers' | 'typing';
 /** Which of Laravel's broadcasters a message came through (src/laravel/). */
@@ -44,6 +45,8 @@ export function createMetrics() {
       },
     });
   }
+
+  const stopLoopDelayProbe = registerLoopDelayMax(registry);
 
   const connections = new Gauge({ name: 'realtime_websocket_connections', help: 'Open WebSocket connections', registers: [registry] });
   const subscriptions = new Gauge({
@@ -103,6 +106,7 @@ export function createMetrics() {
 
   return {
     registry,
+    stop: stopLoopDelayProbe,
     connectionOpened: () => connections.inc(),
     connectionClosed: () => connections.dec(),
     subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
