@@ -38,6 +38,11 @@ async function scrapeOne(origin: string): Promise<MetricSample> {
   return parseMetrics(await response.text());
 }
 
+/** The service's own longest delay since the previous scrape (src/observability/loop-delay.ts), already net of its tick. */
+const LONGEST_DELAY = 'realtime_event_loop_delay_max_seconds';
+
+const isLoopDelay = (name: string) => name.startsWith('nodejs_eventloop_lag') || name === LONGEST_DELAY;
+
 /** Several processes' samples as one: counts and gauges summed, loop delays the worst of them. */
 function combine(samples: readonly MetricSample[]): MetricSample {
   const combined = new Map<string, number>();
@@ -45,7 +50,7 @@ function combine(samples: readonly MetricSample[]): MetricSample {
     for (const [name, value] of sample) {
       const previous = combined.get(name);
       if (previous === undefined) combined.set(name, value);
-      else combined.set(name, name.startsWith('nodejs_eventloop_lag') ? Math.max(previous, value) : previous + value);
+      else combined.set(name, isLoopDelay(name) ? Math.max(previous, value) : previous + value);
     }
   return combined;
 }
@@ -71,17 +76,20 @@ export const deliveredEvents = (sample: MetricSample, field: 'notification' | 'f
 const PROM_CLIENT_LOOP_RESOLUTION_MS = 10;
 
 /**
- * prom-client's event-loop figures, as delay in ms: it resets its monitorEventLoopDelay
- * histogram on every scrape, so a scrape reports the loop's delay since the previous one.
- * Node's histogram records the time between samples, so the sampling interval is subtracted.
+ * The service's event-loop delay since the previous scrape, in ms: the worst from its own
+ * probe, which also counts a block that ends as the scrape is answered (prom-client's max misses
+ * those: resetting its histogram forgets the interval not recorded yet); the p99 and mean from
+ * prom-client's monitorEventLoopDelay histogram, reset on every scrape, whose samples include its
+ * 10 ms sampling interval (subtracted). A service without the probe: prom-client's max.
  */
 export function serverLoopDelay(sample: MetricSample) {
   const ms = (name: string) => {
     const value = sample.get(name);
     return value === undefined ? null : Math.max(0, value * 1000 - PROM_CLIENT_LOOP_RESOLUTION_MS);
   };
+  const longest = sample.get(LONGEST_DELAY);
   return {
-    maxMs: ms('nodejs_eventloop_lag_max_seconds'),
+    maxMs: longest === undefined ? ms('nodejs_eventloop_lag_max_seconds') : longest * 1000,
     p99Ms: ms('nodejs_eventloop_lag_p99_seconds'),
     meanMs: ms('nodejs_eventloop_lag_mean_seconds'),
   };
