@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Caller } from '../auth/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
@@ -382,13 +382,23 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const canonicalQuery = (query: string) => options.documents.get(query)?.query ?? query;
 
   /** Hands `socket`'s messages to graphql-ws; an operation that fails unexpectedly closes its socket. */
+  const handleMessage = (socket: WebSocket, onMessage: (data: string) => Promise<void>, data: RawData) => {
+    // A message that waited for its turn while the socket closed is for nobody.
+    if (socket.readyState !== socket.OPEN) return;
+    // graphql-ws takes the parsed message as well as the text (see parseClientMessage).
+    onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
+      log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+  };
+  // Thousands of sockets' messages can arrive in one poll of the event loop (every client
+  // subscribing at once): each waits for its turn before it is even parsed, and the turns keep
+  // the order in which the messages came.
   const listen = (socket: WebSocket, onMessage: (data: string) => Promise<void>) =>
     socket.on('message', (data) => {
-      // graphql-ws takes the parsed message as well as the text (see parseClientMessage).
-      onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
-        log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
-        socket.close(CloseCode.InternalServerError, 'Internal server error');
-      });
+      const turn = options.takeTurnIfBusy();
+      if (turn) void turn.then(() => handleMessage(socket, onMessage, data));
+      else handleMessage(socket, onMessage, data);
     });
 
   const onSocketError = (error: Error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed');
