@@ -48,10 +48,6 @@ describe('a burst of messages from many sockets at once', () => {
     kept.forEach((message, index) => expect(message).toMatchObject({ payload: { data: { notification: { title: `for ${index + 1}` } } } }));
     // Had a `complete` overtaken its `subscribe`, that operation would run for good: the count
     // would never come down to one operation per socket.
-    await new Promise<void>((resolve) => {
-      const check = () => server.app.metrics.liveSubscriptions('notification') === SOCKETS && (undo(), resolve());
-      const undo = server.app.metrics.onSubscriptionsChanged(check);
-      check();
-    });
+    await server.whenSubscriptions((metrics) => metrics.liveSubscriptions('notification') === SOCKETS);
   });
 });

@@ -16,6 +16,8 @@ export interface TestApp {
    * of `field` have become live (confirmed by the bus), so a publish after it is never missed.
    */
   expectSubscriptions(field: SubscriptionField, count?: number): () => Promise<void>;
+  /** Resolves once `condition` holds, checked whenever a subscription becomes live or ends. */
+  whenSubscriptions(condition: (metrics: App['metrics']) => boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,16 +39,18 @@ export async function startTestApp(env: Record<string, string> = {}, busConnectT
     origin: new URL(url).origin,
     expectSubscriptions(field, count = 1) {
       const target = app.metrics.startedSubscriptions(field) + count;
-      return () =>
-        new Promise((resolve) => {
-          const check = () => {
-            if (app.metrics.startedSubscriptions(field) < target) return;
-            undo();
-            resolve();
-          };
-          const undo = app.metrics.onSubscriptionsChanged(check);
-          check();
-        });
+      return () => testApp.whenSubscriptions((metrics) => metrics.startedSubscriptions(field) >= target);
+    },
+    whenSubscriptions(condition) {
+      return new Promise((resolve) => {
+        const check = () => {
+          if (!condition(app.metrics)) return;
+          undo();
+          resolve();
+        };
+        const undo = app.metrics.onSubscriptionsChanged(check);
+        check();
+      });
     },
     stop() {
       running.delete(testApp);
