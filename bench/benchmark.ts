@@ -17,7 +17,7 @@ import type { BroadcastReply, ConnectReply, LoopDelayReply, NotificationsReply, 
 import { createPublisher, type Publisher } from './publisher';
 import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
 import { stopRun, withServiceOutput } from './run-teardown';
-import { startServer, targetServer, type ServerUnderTest } from './server-process';
+import { describeMode, startServer, targetServer, type ServerUnderTest } from './server-process';
 import { atRate, batchNotifyAndCollect, broadcastOnce, notifyAndCollect, sum, withConcurrency, type LoadContext } from './load';
 import { median, percentile, round } from './stats';
 import type { BenchmarkReport, DeliveryFigures, LoopDelay, PhaseLoopDelay } from './report';
@@ -191,7 +191,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         /** The machine's 1-minute load average when the run started: above the core count, others were competing for it. */
         loadAverage: round(loadavg()[0] ?? Number.NaN),
         ...describeMachine(),
-        target: options.url ?? `started here: ${options.server === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/main.js'}`,
+        target: options.url ?? `started here: ${describeMode(options.server)}`,
         source: options.url ? 'unknown (--url)' : describeSource(join(__dirname, '..')),
         bus: options.url ? 'as configured there' : options.redisUrl === 'memory' ? 'memory' : 'redis',
         serverPid: pid ?? null,

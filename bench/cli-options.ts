@@ -5,6 +5,7 @@
  * message means --help was asked for.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ServerMode } from './server-process';
 
 /** A bad command line; `usage` is the text to print with its message (alone for --help). */
 export class UsageError extends Error {
@@ -37,8 +38,11 @@ export interface ServiceOptions {
   readonly url?: string;
   /** With `url`: the service's pid, so that its RSS and CPU can be read from /proc. */
   readonly pid?: number;
-  /** How the started service runs: `tsx` (src/main.ts through the tsx loader) or `dist` (node dist/main.js, after `npm run build`). */
-  readonly server: 'tsx' | 'dist';
+  /**
+   * How the started service runs: `tsx` (src/main.ts through the tsx loader) or `dist` (node
+   * dist/main.js, after `npm run build`); the benchmark also takes `floor` (bench/floor-server.ts).
+   */
+  readonly server: ServerMode;
   /** Where the JSON report goes; none when undefined. */
   readonly out?: string;
   readonly redisUrl: string;
@@ -86,13 +90,18 @@ export function commandLine(usage: string) {
     /** `value` as a positive finite number, or `fallback` when the option was not given. */
     positiveNumber: (name: string, value: string | undefined, fallback: number) => positive(name, value, fallback, false),
 
-    serviceOptions(values: ServiceValues, env: NodeJS.ProcessEnv, defaults: Pick<ServiceOptions, 'server' | 'redisUrl'>): ServiceOptions {
-      const server = values.server ?? defaults.server;
-      if (server !== 'tsx' && server !== 'dist') fail(`--server must be tsx or dist (got "${server}")`);
+    serviceOptions(
+      values: ServiceValues,
+      env: NodeJS.ProcessEnv,
+      defaults: Pick<ServiceOptions, 'server' | 'redisUrl'>,
+      modes: readonly ServerMode[] = ['tsx', 'dist'],
+    ): ServiceOptions {
+      const server = (values.server ?? defaults.server) as ServerMode;
+      if (!modes.includes(server)) fail(`--server must be ${modes.join(' or ')} (got "${server}")`);
       return {
         url: values.url,
         pid: values.pid === undefined ? undefined : positive('pid', values.pid, 0, true),
-        server: server as ServiceOptions['server'],
+        server,
         out: values.out,
         redisUrl: values.redis ?? env['REDIS_URL'] ?? defaults.redisUrl,
         jwtSecret: env['JWT_SECRET'],

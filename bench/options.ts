@@ -56,7 +56,8 @@ const USAGE = `npm run bench -- [options]
   --pid PID          with --url: the service's pid, to read its RSS and CPU from /proc
   --also URL,URL     with --url: more processes of the same service (same Redis); clients spread over all
   --also-pids P,P    their pids, so RSS and CPU are summed over every process
-  --server tsx|dist  how to start the service (default tsx: node --import tsx src/main.ts)
+  --server tsx|dist|floor  how to start the service (default tsx: node --import tsx src/main.ts);
+                     floor: bench/floor-server.ts, the same load without GraphQL, for ratios
   --clients K        client processes (default ${DEFAULT_OPTIONS.clients})
   --forum / --no-forum   also subscribe forumActivity(forumId) (default on)
   --rate R           notifications/s in the latency phase (default ${DEFAULT_OPTIONS.rate})
@@ -102,7 +103,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     phases: { type: 'string' },
   });
   return {
-    ...serviceOptions(values, env, DEFAULT_OPTIONS),
+    ...serviceOptions(values, env, DEFAULT_OPTIONS, ['tsx', 'dist', 'floor']),
     n: positiveInteger('n', values.n, DEFAULT_OPTIONS.n),
     also: values.also?.split(',').filter((url) => url !== ''),
     alsoPids: values['also-pids']?.split(',').map((pid) => positiveInteger('also-pids', pid, 0)),

@@ -93,37 +93,83 @@ const ISSUE = {
   loop: ['≤ 50 ms', '', ''],
 } as const;
 
-/** A Markdown table: what was measured beside the issue's target and its reference stacks. */
-export function formatTable(report: BenchmarkReport): string {
-  const { memory, broadcast, latency, throughput, batch, connections } = report;
-  const worstLoop = (side: 'server' | 'clients') => {
-    const values = Object.values(report.eventLoop).map((phase) => phase[side].maxMs).filter((value) => Number.isFinite(value));
-    return values.length ? Math.max(...values) : Number.NaN;
-  };
-  const rows: Array<[string, string, readonly string[]]> = [
-    ['connections subscribed (notification / forumActivity)', `${show(connections.notificationLive)} / ${show(connections.forumLive)} of ${show(connections.requested)}`, ['', '', '']],
-    ['server RSS per connection, notification only', show(memory?.rssPerConnectionNotificationKiB, ' KiB'), ISSUE.rssNotification],
-    ['… with forumActivity too', show(memory?.rssPerConnectionWithForumKiB, ' KiB'), ISSUE.rssForum],
-    ['V8 heap used per connection (notification / both)', `${show(memory?.heapPerConnectionNotificationKiB, ' KiB')} / ${show(memory?.heapPerConnectionWithForumKiB, ' KiB')}`, ['', '', '']],
-    ['server CPU while idle with every subscription live', show(memory?.idleCpuPercent, ' % of a core'), ['', '', '']],
-    [`broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`, show(broadcast?.timeToLastMs.median, ' ms'), ISSUE.toLast],
-    ['server CPU per delivered broadcast message', show(broadcast?.serverCpuPerDeliveryUs, ' µs'), ISSUE.cpu],
-    [`notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s), p50 / p99`, `${show(latency?.p50Ms)} / ${show(latency?.p99Ms, ' ms')}`, ISSUE.latency],
-    ['server CPU per notification (at that rate)', show(latency?.serverCpuPerNotificationUs, ' µs'), ['', '', '']],
-    [`publishNotification per second, ${show(throughput?.concurrency)} in flight, all delivered`, `${show(throughput?.acceptedPerSecond, '/s')} (delivered ${show(throughput?.deliveredPerSecond, '/s')})`, ISSUE.throughput],
-    [
-      `notifications per second through publishNotifications, ${show(batch?.batchSize)} per call, ${show(batch?.concurrency)} calls in flight, all delivered`,
-      `${show(batch?.acceptedPerSecond, '/s')} (delivered ${show(batch?.deliveredPerSecond, '/s')})`,
-      ISSUE.batch,
-    ],
-    ['lost events', show(report.lostEvents), ISSUE.lost],
-    ['worst event-loop delay: server / client processes', `${show(worstLoop('server'), ' ms')} / ${show(worstLoop('clients'), ' ms')}`, ISSUE.loop],
+type Figure = number | null | undefined;
+
+/** One row: its label, the figures it shows (read from a report) and how they are written. */
+interface Row {
+  readonly label: string;
+  readonly figures: (report: BenchmarkReport) => readonly Figure[];
+  readonly write: (figures: readonly Figure[]) => string;
+  readonly references: readonly string[];
+  /** Counts, where a multiple of the floor's says nothing. */
+  readonly count?: true;
+}
+
+const worstLoop = (report: BenchmarkReport, side: 'server' | 'clients') => {
+  const values = Object.values(report.eventLoop).map((phase) => phase[side].maxMs).filter((value) => Number.isFinite(value));
+  return values.length ? Math.max(...values) : Number.NaN;
+};
+
+const each = (unit: string) => (figures: readonly Figure[]) => figures.map((figure) => show(figure)).join(' / ') + unit;
+
+function rowsOf(report: BenchmarkReport): Row[] {
+  const { broadcast, latency, throughput, batch, connections } = report;
+  const none = ['', '', ''] as const;
+  return [
+    { label: 'connections subscribed (notification / forumActivity)', figures: (r) => [r.connections.notificationLive, r.connections.forumLive], write: (f) => `${each('')(f)} of ${show(connections.requested)}`, references: none, count: true },
+    { label: 'server RSS per connection, notification only', figures: (r) => [r.memory?.rssPerConnectionNotificationKiB], write: each(' KiB'), references: ISSUE.rssNotification },
+    { label: '… with forumActivity too', figures: (r) => [r.memory?.rssPerConnectionWithForumKiB], write: each(' KiB'), references: ISSUE.rssForum },
+    { label: 'V8 heap used per connection (notification / both)', figures: (r) => [r.memory?.heapPerConnectionNotificationKiB, r.memory?.heapPerConnectionWithForumKiB], write: each(' KiB'), references: none },
+    { label: 'server CPU while idle with every subscription live', figures: (r) => [r.memory?.idleCpuPercent], write: each(' % of a core'), references: none },
+    { label: `broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`, figures: (r) => [r.broadcast?.timeToLastMs.median], write: each(' ms'), references: ISSUE.toLast },
+    { label: 'server CPU per delivered broadcast message', figures: (r) => [r.broadcast?.serverCpuPerDeliveryUs], write: each(' µs'), references: ISSUE.cpu },
+    {
+      label: `notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s), p50 / p99`,
+      figures: (r) => [r.latency?.p50Ms, r.latency?.p99Ms],
+      write: each(' ms'),
+      references: ISSUE.latency,
+    },
+    { label: 'server CPU per notification (at that rate)', figures: (r) => [r.latency?.serverCpuPerNotificationUs], write: each(' µs'), references: none },
+    {
+      label: `publishNotification per second, ${show(throughput?.concurrency)} in flight, all delivered`,
+      figures: (r) => [r.throughput?.acceptedPerSecond, r.throughput?.deliveredPerSecond],
+      write: ([accepted, delivered]) => `${show(accepted, '/s')} (delivered ${show(delivered, '/s')})`,
+      references: ISSUE.throughput,
+    },
+    {
+      label: `notifications per second through publishNotifications, ${show(batch?.batchSize)} per call, ${show(batch?.concurrency)} calls in flight, all delivered`,
+      figures: (r) => [r.batch?.acceptedPerSecond, r.batch?.deliveredPerSecond],
+      write: ([accepted, delivered]) => `${show(accepted, '/s')} (delivered ${show(delivered, '/s')})`,
+      references: ISSUE.batch,
+    },
+    { label: 'lost events', figures: (r) => [r.lostEvents], write: each(''), references: ISSUE.lost, count: true },
+    { label: 'worst event-loop delay: server / client processes', figures: (r) => [worstLoop(r, 'server'), worstLoop(r, 'clients')], write: each(' ms'), references: ISSUE.loop },
   ];
-  const lines = [
-    `| figure (N = ${connections.requested.toLocaleString('en-US')}) | measured | issue target (N = 10,000) | graphql-yoga docs' stack | raw ws floor |`,
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map(([figure, measured, [target, docs, floor]]) => `| ${figure} | ${measured} | ${target} | ${docs} | ${floor} |`),
-  ];
+}
+
+/** Each figure of the service over the floor's, as "1.8×" (n/a where either is missing or the floor's is 0). */
+function ratios(service: readonly Figure[], floor: readonly Figure[]): string {
+  return service
+    .map((figure, index) => {
+      const base = floor[index];
+      return typeof figure === 'number' && typeof base === 'number' && Number.isFinite(figure) && base > 0 ? `${show(Math.round((figure / base) * 100) / 100)}×` : 'n/a';
+    })
+    .join(' / ');
+}
+
+/**
+ * A Markdown table: what was measured beside the issue's target and its reference stacks; with
+ * `floor` (the same benchmark against bench/floor-server.ts on the same machine), also the
+ * floor's figures and the service's as multiples of them.
+ */
+export function formatTable(report: BenchmarkReport, floor?: BenchmarkReport): string {
+  const header = ['measured', ...(floor ? ['floor, measured here', '÷ floor'] : []), 'issue target (N = 10,000)', "graphql-yoga docs' stack", 'raw ws floor (issue)'];
+  const lines = [`| figure (N = ${report.connections.requested.toLocaleString('en-US')}) | ${header.join(' | ')} |`, `| --- |${' --- |'.repeat(header.length)}`];
+  for (const row of rowsOf(report)) {
+    const measured = row.figures(report);
+    const cells = [row.write(measured), ...(floor ? [row.write(row.figures(floor)), row.count ? '' : ratios(measured, row.figures(floor))] : []), ...row.references];
+    lines.push(`| ${row.label} | ${cells.join(' | ')} |`);
+  }
   if (report.problems.length) lines.push('', `problems (${report.problems.length}):`, ...report.problems.slice(0, 20).map((problem) => `- ${problem}`));
   return lines.join('\n');
 }

@@ -56,12 +56,23 @@ async function waitUntilReady(origin: string, exited: Promise<unknown>, output: 
  * key prefix of its own, with LOG_LEVEL=warn so that logging does not weigh on the figures.
  * `env` adds (or overrides) variables of the service, e.g. a larger REPLAY_MAX_PER_USER.
  */
-export async function startServer(options: { mode: 'tsx' | 'dist'; redisUrl: string; env?: Readonly<Record<string, string>> }): Promise<ServerUnderTest> {
+/** How the started service runs; `floor` starts bench/floor-server.ts instead, the same load's cost without GraphQL. */
+export type ServerMode = 'tsx' | 'dist' | 'floor';
+
+const ARGS: Record<ServerMode, readonly string[]> = {
+  tsx: ['--import', 'tsx', 'src/main.ts'],
+  dist: ['dist/main.js'],
+  floor: ['--import', 'tsx', 'bench/floor-server.ts'],
+};
+
+/** What the report says was started, for a mode. */
+export const describeMode = (mode: ServerMode) => `node ${ARGS[mode].join(' ')}`;
+
+export async function startServer(options: { mode: ServerMode; redisUrl: string; env?: Readonly<Record<string, string>> }): Promise<ServerUnderTest> {
   const port = await freePort();
   const bus = options.redisUrl === 'memory' ? {} : { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: `bench:${randomUUID()}:` };
-  const args = options.mode === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
   // One process (tsx as a loader, not its CLI, which would fork a second one whose RSS we would miss).
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const child: ChildProcess = spawn(process.execPath, ARGS[options.mode], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...bus, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,7 +19,7 @@ import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
 import { createPublisher, type Publisher } from './publisher';
 import { liveSubscriptions, scrapeMetrics, waitForLive } from './server-metrics';
 import { stopRun, withServiceOutput } from './run-teardown';
-import { startServer, targetServer, type ServerUnderTest } from './server-process';
+import { describeMode, startServer, targetServer, type ServerUnderTest } from './server-process';
 import type { CollectReply, ConnectAllReply, SettleReply, SoakRequest } from './soak-protocol';
 import { DEFAULT_SOAK_OPTIONS, type SoakOptions } from './soak-options';
 import { verdictOf, type SoakReport, type SoakSample } from './soak-report';
@@ -251,7 +251,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         loadAverageAtStart: curve[0]?.loadAverage ?? Number.NaN,
         loadAverageAtEnd: round(loadavg()[0] ?? Number.NaN),
         ...describeMachine(),
-        target: options.url ?? `started here: ${options.server === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/main.js'}`,
+        target: options.url ?? `started here: ${describeMode(options.server)}`,
         source: options.url ? 'unknown (--url)' : describeSource(join(__dirname, '..')),
         bus: options.url ? 'as configured there' : options.redisUrl === 'memory' ? 'memory' : 'redis',
         replayMaxPerUser: startsServer ? options.replayMaxPerUser : 'as configured there',

@@ -1,9 +1,12 @@
 /**
- * `npx tsx bench/summarize.ts a.json b.json c.json`: the median of each figure over several
- * runs' JSON reports, printed as the same table (the figures of one run are noisy on a shared
- * 2-core machine; the README quotes these medians).
+ * `npx tsx bench/summarize.ts a.json b.json c.json [--floor f1.json,f2.json,f3.json]`: the
+ * median of each figure over several runs' JSON reports, printed as the same table (the figures
+ * of one run are noisy on a shared 2-core machine; the README quotes these medians). With
+ * --floor, the medians of runs against the floor server too, and the service's figures as
+ * multiples of the floor's (machines of one kind differ; the ratios travel better).
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { formatTable, type BenchmarkReport } from './report';
 import { median } from './stats';
 
@@ -24,11 +27,14 @@ export function summarize(reports: readonly BenchmarkReport[]): BenchmarkReport 
 }
 
 if (require.main === module) {
-  const files = process.argv.slice(2);
-  if (files.length === 0) {
-    process.stderr.write('usage: npx tsx bench/summarize.ts report.json [report.json …]\n');
+  const { values, positionals } = parseArgs({ options: { floor: { type: 'string' } }, allowPositionals: true });
+  if (positionals.length === 0) {
+    process.stderr.write('usage: npx tsx bench/summarize.ts report.json [report.json …] [--floor floor.json,floor.json,…]\n');
     process.exit(2);
   }
-  const reports = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as BenchmarkReport);
-  process.stdout.write(`median of ${reports.length} runs (lost events: the sum)\n\n${formatTable(summarize(reports))}\n`);
+  const read = (files: readonly string[]) => files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as BenchmarkReport);
+  const reports = read(positionals);
+  const floor = values.floor === undefined ? undefined : read(values.floor.split(','));
+  const heading = `median of ${reports.length} runs${floor ? ` (the floor: of ${floor.length})` : ''} (lost events: the sum)`;
+  process.stdout.write(`${heading}\n\n${formatTable(summarize(reports), floor && summarize(floor))}\n`);
 }

@@ -41,3 +41,23 @@ describe('the benchmark at smoke size', () => {
     expect(formatTable(report)).toContain('| lost events | 0 |');
   }, 60_000);
 });
+
+// The floor (bench/floor-server.ts) is what the service's figures are read against on a machine:
+// it must carry the same load through the same clients, or its figures mean nothing.
+describe('the benchmark against the floor', () => {
+  it('delivers every event of every phase through the floor server', async () => {
+    const n = 100;
+    const report = await runBenchmark({ n, clients: 2, server: 'floor', rate: 200, duration: 1, broadcasts: 3, publishes: 400, batchSize: 50, concurrency: 16, redisUrl: REDIS_URL });
+
+    expect(report.problems).toEqual([]);
+    expect(report.connections).toMatchObject({ requested: n, acknowledged: n, notificationLive: n, forumLive: n });
+    expect(report.broadcast).toMatchObject({ deliveries: 3 * n, serverCountedDeliveries: 3 * n });
+    expect(report.latency).toMatchObject({ received: 200, misrouted: 0 });
+    expect(report.throughput).toMatchObject({ received: 400, misrouted: 0 });
+    expect(report.batch).toMatchObject({ received: 400, misrouted: 0 });
+    expect(report.lostEvents).toBe(0);
+    expect(report.meta['target']).toContain('bench/floor-server.ts');
+    // Read against itself, each figure is one floor.
+    expect(formatTable(report, report)).toMatch(/\| broadcast to all: time until the last receives it \(median of 3\) \| [\d.,]+ ms \| [\d.,]+ ms \| 1× \|/);
+  }, 60_000);
+});
