@@ -276,6 +276,8 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         accepted: result.accepted,
         achievedRatePerSecond: round(total / (result.firedMs / 1000), 0),
         acceptedRatePerSecond: round(result.accepted / (result.sentMs / 1000), 0),
+        mostInFlight: result.mostInFlight,
+        publisherConnections: load.publisher.connections,
         received: result.received,
         lost: result.lost,
         misrouted: result.misrouted,

@@ -138,9 +138,11 @@ export async function notifyAndCollect(context: LoadContext, tag: EventTag, coun
     }
   };
   const cpuStart = context.cpuMs();
+  context.publisher.takeMostInFlight();
   const start = wallClockMs();
   const firedMs = await send(publish);
   const sentMs = wallClockMs() - start;
+  const mostInFlight = context.publisher.takeMostInFlight();
   const replies = await Promise.all(
     context.workers.map((worker, w) => worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag, count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS })),
   );
@@ -151,6 +153,7 @@ export async function notifyAndCollect(context: LoadContext, tag: EventTag, coun
     start,
     sentMs,
     firedMs: firedMs ?? sentMs,
+    mostInFlight,
     accepted,
     received,
     lost: accepted - received,

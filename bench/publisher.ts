@@ -11,16 +11,22 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
   const target = new URL(url);
   if (target.protocol !== 'http:') throw new Error(`the benchmark publishes over http only (got ${url})`);
   const pool = new Pool(target.origin, { connections: maxSockets });
+  // Requests sent and not answered; beyond maxSockets they wait in the pool, not in the service.
+  let inFlight = 0;
+  let mostInFlight = 0;
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${publisherToken}` };
 
   /** The service's answer to one POST: its body when the status is 200, else an error message. */
   const send = async (query: string, variables: Record<string, unknown>): Promise<{ body: string } | { error: string }> => {
+    mostInFlight = Math.max(mostInFlight, (inFlight += 1));
     try {
       const response = await pool.request({ path: target.pathname, method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       const text = await response.body.text();
       return response.statusCode === 200 ? { body: text } : { error: `HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
     } catch (error) {
       return { error: (error as Error).message };
+    } finally {
+      inFlight -= 1;
     }
   };
 
@@ -61,6 +67,13 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
         return { error: `an unparsable answer: ${answer.body.slice(0, 200)}` };
       }
     },
+    /** The most requests in flight at once since the previous call (at most `connections` of them on the wire). */
+    takeMostInFlight(): number {
+      const most = mostInFlight;
+      mostInFlight = inFlight;
+      return most;
+    },
+    connections: maxSockets,
     close: () => pool.destroy(),
   };
 }

@@ -59,6 +59,12 @@ export interface BenchmarkReport {
     achievedRatePerSecond: number;
     /** Requests answered per second, until the last answer. */
     acceptedRatePerSecond: number;
+    /**
+     * The most requests unanswered at once. Over `publisherConnections`, the rest waited in the
+     * publisher's pool for a connection, and that wait is part of their latency.
+     */
+    mostInFlight: number;
+    publisherConnections: number;
     received: number;
     lost: number;
     misrouted: number;
@@ -110,6 +116,10 @@ const worstLoop = (report: BenchmarkReport, side: 'server' | 'clients') => {
   return values.length ? Math.max(...values) : Number.NaN;
 };
 
+/** How many publishes were unanswered at once, where the report says (older reports do not). */
+const inFlight = (latency: BenchmarkReport['latency']) =>
+  latency?.mostInFlight === undefined ? '' : `; at most ${show(latency.mostInFlight)} in flight on ${show(latency.publisherConnections)} connections`;
+
 const each = (unit: string) => (figures: readonly Figure[]) => figures.map((figure) => show(figure)).join(' / ') + unit;
 
 function rowsOf(report: BenchmarkReport): Row[] {
@@ -124,7 +134,7 @@ function rowsOf(report: BenchmarkReport): Row[] {
     { label: `broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`, figures: (r) => [r.broadcast?.timeToLastMs.median], write: each(' ms'), references: ISSUE.toLast },
     { label: 'server CPU per delivered broadcast message', figures: (r) => [r.broadcast?.serverCpuPerDeliveryUs], write: each(' µs'), references: ISSUE.cpu },
     {
-      label: `notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s), p50 / p99`,
+      label: `notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s${inFlight(latency)}), p50 / p99`,
       figures: (r) => [r.latency?.p50Ms, r.latency?.p99Ms],
       write: each(' ms'),
       references: ISSUE.latency,

@@ -25,7 +25,8 @@ describe('the benchmark at smoke size', () => {
     expect(broadcast.serverCpuPerDeliveryUs).toBeGreaterThanOrEqual(0);
 
     const latency = report.latency!;
-    expect(latency).toMatchObject({ sent: 200, accepted: 200, received: 200, lost: 0, misrouted: 0 });
+    expect(latency).toMatchObject({ sent: 200, accepted: 200, received: 200, lost: 0, misrouted: 0, publisherConnections: 16 });
+    expect(latency.mostInFlight).toBeGreaterThanOrEqual(1);
     expect(latency.p50Ms).toBeGreaterThan(0);
     expect(latency.p99Ms).toBeGreaterThanOrEqual(latency.p50Ms);
 
