@@ -58,10 +58,11 @@ const delivered: Record<Field, number> = { notification: 0, forumActivity: 0 };
 function deliver(channel: string, field: Field, message: string): void {
   const audience = audiences.get(channel);
   if (!audience) return;
-  const frames = new Map<string, string>();
+  // Encoded once per subscription id, as the service does: a string would be encoded per socket.
+  const frames = new Map<string, Buffer>();
   for (const [socket, id] of audience) {
     let frame = frames.get(id);
-    if (frame === undefined) frames.set(id, (frame = `{"type":"next","id":${JSON.stringify(id)},"payload":{"data":{"${field}":${message}}}}`));
+    if (frame === undefined) frames.set(id, (frame = Buffer.from(`{"type":"next","id":${JSON.stringify(id)},"payload":{"data":{"${field}":${message}}}}`)));
     socket.send(frame);
     delivered[field] += 1;
   }
