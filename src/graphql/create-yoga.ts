@@ -6,6 +6,7 @@ import { useReadinessEndpoint } from '../observability/use-readiness-endpoint';
 import type { GraphQLContext } from './context';
 import { graphQLError } from './errors';
 import { useBadUserInputCode } from './use-bad-user-input-code';
+import { useCompiledPublisherMutations } from './use-compiled-publisher-mutations';
 import { useSubscriptionsEndAtTokenExpiry } from './use-subscriptions-end-at-token-expiry';
 import { renderLocalGraphiQL, useLocalGraphiQLAssets } from './use-local-graphiql';
 import { createGraphQLSchema } from './schema';
@@ -58,6 +59,6 @@ export function createYogaServer(options: YogaOptions) {
       if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
       return { caller: identified };
     },
-    plugins: [useReadinessEndpoint(options.isReady), useBadUserInputCode(), useSubscriptionsEndAtTokenExpiry(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins, useRequestBodyLimit()],
+    plugins: [useReadinessEndpoint(options.isReady), useCompiledPublisherMutations(), useBadUserInputCode(), useSubscriptionsEndAtTokenExpiry(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins, useRequestBodyLimit()],
   });
 }

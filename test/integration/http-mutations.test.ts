@@ -74,3 +74,34 @@ describe('mutations over HTTP answer the same on the direct path and through Yog
     expect(answer.status).toBe(413);
   });
 });
+
+/**
+ * The publisher's mutations run compiled (graphql-jit); variables that do not coerce are
+ * answered by graphql-js, so the publisher reads the same words as any other caller, whose
+ * mutations graphql-js runs (the error comes before any resolver, so before FORBIDDEN).
+ */
+describe('a publisher’s bad input is reported as graphql-js reports it', () => {
+  let server: TestApp;
+  let memberToken: string;
+  beforeAll(async () => {
+    server = await startTestApp();
+    memberToken = await userToken(7);
+  });
+
+  const badInputs: ReadonlyArray<[string, string]> = [
+    ['a required field missing', publish({ userId: '1', type: 't' })],
+    ['a field of the wrong type, nested', publish({ userId: { a: 1 }, type: 't', title: 'x' })],
+    ['a field the input type does not have', publish({ userId: '1', type: 't', title: 'x', extra: 1 })],
+    ['a null input', publish(null as unknown as Record<string, unknown>)],
+    ['no input at all', json({ query: PUBLISH_NOTIFICATION, variables: {} })],
+    ['a batch with a null element', json({ query: PUBLISH_NOTIFICATIONS, variables: { inputs: [null] } })],
+    ['a batch whose second input lacks its title', json({ query: PUBLISH_NOTIFICATIONS, variables: { inputs: [{ userId: '1', type: 't', title: 'a' }, { userId: '2', type: 't' }] } })],
+  ];
+
+  it.each(badInputs)('%s', async (_name, body) => {
+    const asPublisher = await send(server.url, { body, headers: publisher });
+    const asMember = await send(server.url, { body, headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` } });
+    expect(asPublisher.body).toContain('"BAD_USER_INPUT"');
+    expect(asPublisher).toEqual(asMember);
+  });
+});
