@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 
 const ROOT = join(__dirname, '..');
 const OUTPUT_TAIL_CHARS = 8_000;
@@ -51,11 +52,6 @@ async function waitUntilReady(origin: string, exited: Promise<unknown>, output: 
   }
 }
 
-/**
- * Starts the service as `npm start` would, in a process of its own, on a free port and a Redis
- * key prefix of its own, with LOG_LEVEL=warn so that logging does not weigh on the figures.
- * `env` adds (or overrides) variables of the service, e.g. a larger REPLAY_MAX_PER_USER.
- */
 /** How the started service runs; `floor` starts bench/floor-server.ts instead, the same load's cost without GraphQL. */
 export type ServerMode = 'tsx' | 'dist' | 'floor';
 
@@ -68,9 +64,37 @@ const ARGS: Record<ServerMode, readonly string[]> = {
 /** What the report says was started, for a mode. */
 export const describeMode = (mode: ServerMode) => `node ${ARGS[mode].join(' ')}`;
 
-export async function startServer(options: { mode: ServerMode; redisUrl: string; env?: Readonly<Record<string, string>> }): Promise<ServerUnderTest> {
+/** Deletes every key under `prefix`: what a run retained (notification streams live for a day). */
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Starts the service as `npm start` would, in a process of its own, on a free port and a Redis
+ * key prefix of its own (`namespace:uuid:`; its keys are deleted once the service stopped), with
+ * LOG_LEVEL=warn so that logging does not weigh on the figures. `env` adds (or overrides)
+ * variables of the service, e.g. a larger REPLAY_MAX_PER_USER.
+ */
+export async function startServer(options: {
+  mode: ServerMode;
+  redisUrl: string;
+  namespace?: string;
+  env?: Readonly<Record<string, string>>;
+}): Promise<ServerUnderTest> {
   const port = await freePort();
-  const bus = options.redisUrl === 'memory' ? {} : { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: `bench:${randomUUID()}:` };
+  const keyPrefix = `${options.namespace ?? 'bench'}:${randomUUID()}:`;
+  const bus = options.redisUrl === 'memory' ? {} : { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: keyPrefix };
   // One process (tsx as a loader, not its CLI, which would fork a second one whose RSS we would miss).
   const child: ChildProcess = spawn(process.execPath, ARGS[options.mode], {
     cwd: ROOT,
@@ -87,11 +111,13 @@ export async function startServer(options: { mode: ServerMode; redisUrl: string;
   void exited.then(([code, signal]) => keep(`\n[the service exited: ${code ?? signal}]`));
   const endpoints = endpointsOf(`http://127.0.0.1:${port}/graphql`);
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (options.redisUrl !== 'memory') await deleteKeys(options.redisUrl, keyPrefix).catch(() => undefined);
   };
   try {
     await waitUntilReady(endpoints.origin, exited, () => tail, 60_000);

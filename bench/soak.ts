@@ -6,11 +6,10 @@
  * accepted reached that user's client exactly once and in order across its reconnects.
  * `runSoak` is the programmatic entry (the smoke test calls it); soak-run.ts is the command line.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../src/config/config';
 import { compareStreamPositions } from '../src/history/stream-position';
 import { startClientWorker, type ClientWorker } from './client-pool';
@@ -51,22 +50,6 @@ function assignUsers(options: SoakOptions, tag: string) {
   return perWorker;
 }
 
-/** Deletes the run's keys (the users' retained notifications) from Redis. */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const options: SoakOptions = { ...DEFAULT_SOAK_OPTIONS, ...overrides };
   const log = options.verbose ? (line: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`) : () => undefined;
@@ -76,7 +59,6 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
   const sampleEverySeconds = options.sampleEvery ?? Math.min(10, Math.max(1, options.duration / 10));
   const problems: string[] = [];
   const startedAt = new Date();
-  const keyPrefix = `soak:${randomUUID()}:`;
   const startsServer = options.url === undefined;
 
   log(startsServer ? `starting the service (${options.server}, ${options.redisUrl}, REPLAY_MAX_PER_USER=${options.replayMaxPerUser})` : `targeting ${options.url}`);
@@ -84,7 +66,8 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     ? await startServer({
         mode: options.server,
         redisUrl: options.redisUrl,
-        env: { REPLAY_MAX_PER_USER: String(options.replayMaxPerUser), ...(options.redisUrl === 'memory' ? {} : { REDIS_KEY_PREFIX: keyPrefix }) },
+        namespace: 'soak',
+        env: { REPLAY_MAX_PER_USER: String(options.replayMaxPerUser) },
       })
     : targetServer(options.url!, options.pid);
   const pid = server.pid;
@@ -314,6 +297,5 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     throw withServiceOutput(error, server);
   } finally {
     await stopRun(publisher, workers, server);
-    if (startsServer && options.redisUrl !== 'memory') await deleteKeys(options.redisUrl, keyPrefix).catch(() => undefined);
   }
 }

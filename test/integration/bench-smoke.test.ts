@@ -1,12 +1,31 @@
+import Redis from 'ioredis';
 import { runBenchmark } from '../../bench/benchmark';
 import { formatTable } from '../../bench/report';
 import { REDIS_URL } from '../utils/redis';
 
+/** The keys benchmark runs give their services (`bench:<uuid>:…`); only this file starts such runs. */
+async function benchKeys(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let count = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', 'bench:*', 'COUNT', 1000);
+      count += keys.length;
+      cursor = next;
+    } while (cursor !== '0');
+    return count;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 // The benchmark of bench/ at a smoke size: a real service process, real sockets from two client
 // processes, every phase. It proves the benchmark works, not that the service is fast.
 describe('the benchmark at smoke size', () => {
-  it('subscribes every connection, loses no event and reports every figure', async () => {
+  it('subscribes every connection, loses no event, reports every figure and leaves nothing in Redis', async () => {
     const n = 200;
+    const keysBefore = await benchKeys();
     const report = await runBenchmark({ n, clients: 2, rate: 200, duration: 1, broadcasts: 5, publishes: 400, concurrency: 16, redisUrl: REDIS_URL });
 
     expect(report.problems).toEqual([]);
@@ -40,6 +59,8 @@ describe('the benchmark at smoke size', () => {
       expect(report.eventLoop[phase]?.server.maxMs).toBeGreaterThanOrEqual(0);
     }
     expect(formatTable(report)).toContain('| lost events | 0 |');
+    // Each of the 200 users' notifications were retained in a stream of its own, for a day.
+    expect(await benchKeys()).toBe(keysBefore);
   }, 60_000);
 });
 
