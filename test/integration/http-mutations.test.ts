@@ -30,14 +30,15 @@ const publisher = { 'content-type': 'application/json', authorization: `Bearer $
 const json = (value: unknown) => JSON.stringify(value);
 const publish = (input: Record<string, unknown>) => json({ query: PUBLISH_NOTIFICATION, variables: { input } });
 
-describe('mutations over HTTP answer the same on the direct path and through Yoga', () => {
-  let server: TestApp;
-  let memberToken: string;
-  beforeAll(async () => {
-    server = await startTestApp();
-    memberToken = await userToken(7);
-  });
+// One service and one member for the whole file: no case changes either.
+let server: TestApp;
+let memberToken: string;
+beforeAll(async () => {
+  server = await startTestApp();
+  memberToken = await userToken(7);
+});
 
+describe('mutations over HTTP answer the same on the direct path and through Yoga', () => {
   const cases: ReadonlyArray<[string, () => { body: string; headers: Record<string, string> }]> = [
     ['a publish', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: publisher })],
     ['a publish with Accept: application/json', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/json' } })],
@@ -81,13 +82,6 @@ describe('mutations over HTTP answer the same on the direct path and through Yog
  * mutations graphql-js runs (the error comes before any resolver, so before FORBIDDEN).
  */
 describe('a publisher’s bad input is reported as graphql-js reports it', () => {
-  let server: TestApp;
-  let memberToken: string;
-  beforeAll(async () => {
-    server = await startTestApp();
-    memberToken = await userToken(7);
-  });
-
   const badInputs: ReadonlyArray<[string, string]> = [
     ['a required field missing', publish({ userId: '1', type: 't' })],
     ['a field of the wrong type, nested', publish({ userId: { a: 1 }, type: 't', title: 'x' })],
