@@ -6,6 +6,7 @@ import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
+import { createCompiledPublisherMutations } from './graphql/use-compiled-publisher-mutations';
 import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -70,6 +71,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     });
 
   let stopping = false;
+  const publisherMutations = createCompiledPublisherMutations();
   const yoga = createYogaServer({
     resolverDependencies: {
       bus,
@@ -84,6 +86,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
     plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), useSubscriptionEventExecution(), ...(laravel?.plugins ?? [])],
+    publisherMutations,
   });
 
   const documents = createDocumentCache();
@@ -94,6 +97,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       path: GRAPHQL_PATH,
       identifyCaller,
       documents,
+      publisherMutations,
       maxBodyBytes: MAX_REQUEST_BODY_BYTES,
       logger,
       admit: () => webSocket.whenDeliveriesBelow(MAX_QUEUED_DELIVERIES) ?? takeTurnIfBusy(),

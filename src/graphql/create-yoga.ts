@@ -6,7 +6,7 @@ import { useReadinessEndpoint } from '../observability/use-readiness-endpoint';
 import type { GraphQLContext } from './context';
 import { graphQLError } from './errors';
 import { useBadUserInputCode } from './use-bad-user-input-code';
-import { useCompiledPublisherMutations } from './use-compiled-publisher-mutations';
+import type { CompiledPublisherMutations } from './use-compiled-publisher-mutations';
 import { useSubscriptionsEndAtTokenExpiry } from './use-subscriptions-end-at-token-expiry';
 import { renderLocalGraphiQL, useLocalGraphiQLAssets } from './use-local-graphiql';
 import { createGraphQLSchema } from './schema';
@@ -22,6 +22,8 @@ export interface YogaOptions {
   readonly graphiql: false | { readonly headers?: Record<string, string>; readonly defaultQuery?: string };
   readonly isReady: () => boolean;
   readonly plugins: readonly Plugin[];
+  /** Their plugin runs the publisher's mutations compiled; the HTTP fast path runs them directly. */
+  readonly publisherMutations: CompiledPublisherMutations;
 }
 
 /** Set by the WebSocket adapter, which identifies the caller once per connection. */
@@ -59,6 +61,6 @@ export function createYogaServer(options: YogaOptions) {
       if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
       return { caller: identified };
     },
-    plugins: [useReadinessEndpoint(options.isReady), useCompiledPublisherMutations(), useBadUserInputCode(), useSubscriptionsEndAtTokenExpiry(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins, useRequestBodyLimit()],
+    plugins: [useReadinessEndpoint(options.isReady), options.publisherMutations.plugin, useBadUserInputCode(), useSubscriptionsEndAtTokenExpiry(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins, useRequestBodyLimit()],
   });
 }

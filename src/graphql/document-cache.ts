@@ -4,6 +4,8 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 export interface ValidatedDocument {
   readonly query: string;
   readonly document: DocumentNode;
+  /** The schema it was validated against. */
+  readonly schema: GraphQLSchema;
 }
 
 /** The parse and validate of one enveloped operation: every plugin's parse and validation rules (the query limits) apply. */
@@ -37,7 +39,7 @@ export function createDocumentCache(maxDocuments = MAX_CACHED_DOCUMENTS) {
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         if (documents.size >= maxDocuments) documents.delete(documents.keys().next().value as string);
-        const validated = { query, document };
+        const validated = { query, document, schema };
         documents.set(query, validated);
         return validated;
       } catch (error) {

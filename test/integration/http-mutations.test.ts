@@ -1,7 +1,8 @@
 import { MAX_REQUEST_BODY_BYTES } from '../../src/graphql/use-request-body-limit';
-import { PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
+import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
+import { connectClient } from '../utils/ws-client';
 
 /**
  * Mutations sent as Laravel sends them take a direct path to Yoga's GraphQL pipeline; every
@@ -97,5 +98,33 @@ describe('a publisher’s bad input is reported as graphql-js reports it', () =>
     const asMember = await send(server.url, { body, headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` } });
     expect(asPublisher.body).toContain('"BAD_USER_INPUT"');
     expect(asPublisher).toEqual(asMember);
+  });
+});
+
+/**
+ * A publisher's mutation runs outside Yoga's pipeline; when its result has errors, the
+ * pipeline's hooks make the answer from that result, without running the mutation again.
+ */
+describe('a publisher’s mutation with an error runs once', () => {
+  it('publishes the fields that succeeded once, and answers as through Yoga', async () => {
+    const live = server.expectSubscriptions('notification');
+    const client = connectClient(server.wsUrl, `Bearer ${await userToken(51)}`);
+    const subscription = client.subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, { userId: '51' });
+    await live();
+
+    const partlyBlank = (title: string) =>
+      json({
+        query: `mutation { good: publishNotification(input: {userId: "51", type: "t", title: "${title}"}) { id } blank: publishNotification(input: {userId: " ", type: "t", title: "x"}) { id } }`,
+      });
+    const direct = await send(server.url, { body: partlyBlank('direct'), headers: publisher });
+    const throughYoga = await send(`${server.url}?`, { body: partlyBlank('through Yoga'), headers: publisher });
+    expect(direct.body).toContain('"BAD_USER_INPUT"');
+    expect(direct).toEqual(throughYoga);
+
+    await send(server.url, { body: publish({ userId: '51', type: 't', title: 'last' }), headers: publisher });
+    const titles = [];
+    for (let received = 0; received < 3; received += 1) titles.push((await subscription.next()).data?.notification.title);
+    expect(titles).toEqual(['direct', 'through Yoga', 'last']);
+    subscription.dispose();
   });
 });
