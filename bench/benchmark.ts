@@ -24,11 +24,13 @@ import type { BenchmarkReport, DeliveryFigures, LoopDelay, PhaseLoopDelay } from
 
 const WARMUP_CONNECTIONS = 20;
 /**
- * Notifications the warm-up sends (over its connections, 16 in flight): enough for V8 to
- * optimize the publish → deliver path, whose first few thousand calls cost the service up to
- * twice the CPU of later ones and would otherwise fall in the latency phase's seconds.
+ * Notifications the warm-up sends over its connections each way — one per `publishNotification`
+ * call (16 in flight), and in `publishNotifications` calls of WARMUP_BATCH_SIZE (4 in flight):
+ * enough for V8 to optimize the publish → deliver paths, whose first few thousand calls cost the
+ * service up to twice the CPU of later ones and would otherwise fall in the measured phases.
  */
 const WARMUP_NOTIFICATIONS = 2_000;
+const WARMUP_BATCH_SIZE = 100;
 const IDLE_SAMPLE_MS = 2_000;
 const FORUM_ID = 'bench-forum';
 
@@ -132,13 +134,19 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       await waitForLive(metricsOrigin, 'notification', (live) => live >= baseNotification + warmUsers.length, 30_000);
       await waitForLive(metricsOrigin, 'forumActivity', (live) => live >= baseForum + warmUsers.length, 30_000);
       const errors: Array<string | undefined> = [await publisher.broadcast(FORUM_ID, { tag: 'warmup', seq: -1 })];
+      const warmUserOf = (seq: number) => warmUsers[seq % warmUsers.length]!;
       await withConcurrency(WARMUP_NOTIFICATIONS, 16)(async (seq) => {
-        errors.push(await publisher!.notify(warmUsers[seq % warmUsers.length]!, { tag: 'warmup', seq }));
+        errors.push(await publisher!.notify(warmUserOf(seq), { tag: 'warmup', seq }));
+      });
+      await withConcurrency(WARMUP_NOTIFICATIONS / WARMUP_BATCH_SIZE, 4)(async (batch) => {
+        const seqs = Array.from({ length: WARMUP_BATCH_SIZE }, (_, index) => WARMUP_NOTIFICATIONS + batch * WARMUP_BATCH_SIZE + index);
+        errors.push(await publisher!.notifyMany(seqs.map(warmUserOf), seqs.map((seq) => ({ tag: 'warmup' as const, seq }))));
       });
       for (const error of errors) if (error) problems.push(`warm-up publish: ${error}`);
-      const notified = await first.worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'warmup', count: WARMUP_NOTIFICATIONS, timeoutMs: 10_000 });
+      const warmNotifications = 2 * WARMUP_NOTIFICATIONS;
+      const notified = await first.worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'warmup', count: warmNotifications, timeoutMs: 10_000 });
       const broadcast = await first.worker.ask<BroadcastReply>({ type: 'awaitBroadcast', seq: -1, count: warmUsers.length, timeoutMs: 10_000 });
-      lost += WARMUP_NOTIFICATIONS - notified.received + (warmUsers.length - broadcast.received);
+      lost += warmNotifications - notified.received + (warmUsers.length - broadcast.received);
       await first.worker.ask({ type: 'disconnect', group: 'warmup' });
       await waitForLive(metricsOrigin, 'notification', (live) => live <= baseNotification, 30_000);
       await waitForLive(metricsOrigin, 'forumActivity', (live) => live <= baseForum, 30_000);
