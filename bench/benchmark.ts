@@ -13,7 +13,7 @@ import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../src/conf
 import { startClientWorker, type ClientWorker } from './client-pool';
 import { DEFAULT_OPTIONS, type BenchmarkOptions } from './options';
 import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
-import type { BroadcastReply, ConnectReply, LoopDelayReply, NotificationsReply, WorkerProblems } from './protocol';
+import type { ConnectReply, LoopDelayReply, WorkerProblems } from './protocol';
 import { createPublisher, type Publisher } from './publisher';
 import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
 import { stopRun, withServiceOutput } from './run-teardown';
@@ -133,20 +133,17 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       await first.worker.ask({ type: 'subscribeForum', group: 'warmup', forumId: FORUM_ID });
       await waitForLive(metricsOrigin, 'notification', (live) => live >= baseNotification + warmUsers.length, 30_000);
       await waitForLive(metricsOrigin, 'forumActivity', (live) => live >= baseForum + warmUsers.length, 30_000);
-      const errors: Array<string | undefined> = [await publisher.broadcast(FORUM_ID, { tag: 'warmup', seq: -1 })];
-      const warmUserOf = (seq: number) => warmUsers[seq % warmUsers.length]!;
-      await withConcurrency(WARMUP_NOTIFICATIONS, 16)(async (seq) => {
-        errors.push(await publisher!.notify(warmUserOf(seq), { tag: 'warmup', seq }));
-      });
-      await withConcurrency(WARMUP_NOTIFICATIONS / WARMUP_BATCH_SIZE, 4)(async (batch) => {
-        const seqs = Array.from({ length: WARMUP_BATCH_SIZE }, (_, index) => WARMUP_NOTIFICATIONS + batch * WARMUP_BATCH_SIZE + index);
-        errors.push(await publisher!.notifyMany(seqs.map(warmUserOf), seqs.map((seq) => ({ tag: 'warmup' as const, seq }))));
-      });
-      for (const error of errors) if (error) problems.push(`warm-up publish: ${error}`);
-      const warmNotifications = 2 * WARMUP_NOTIFICATIONS;
-      const notified = await first.worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'warmup', count: warmNotifications, timeoutMs: 10_000 });
-      const broadcast = await first.worker.ask<BroadcastReply>({ type: 'awaitBroadcast', seq: -1, count: warmUsers.length, timeoutMs: 10_000 });
-      lost += warmNotifications - notified.received + (warmUsers.length - broadcast.received);
+      const warmLoad: LoadContext = {
+        workers: [first.worker],
+        users: warmUsers.map((userId) => ({ userId, worker: 0 })),
+        subscribedPerWorker: [warmUsers.length],
+        publisher,
+        cpuMs,
+        onProblem: (problem) => problems.push(`warm-up: ${problem}`),
+      };
+      lost += (await broadcastOnce(warmLoad, FORUM_ID, -1)).lost;
+      lost += (await notifyAndCollect(warmLoad, 'warmup', WARMUP_NOTIFICATIONS, withConcurrency(WARMUP_NOTIFICATIONS, 16))).lost;
+      lost += (await batchNotifyAndCollect(warmLoad, 'warmup-batch', WARMUP_NOTIFICATIONS, WARMUP_BATCH_SIZE, 4)).lost;
       await first.worker.ask({ type: 'disconnect', group: 'warmup' });
       await waitForLive(metricsOrigin, 'notification', (live) => live <= baseNotification, 30_000);
       await waitForLive(metricsOrigin, 'forumActivity', (live) => live <= baseForum, 30_000);
@@ -325,7 +322,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
 
     if (options.phases.includes('batch')) {
       log(`batch: ${options.publishes} notifications in publishNotifications calls of ${options.batchSize}, ${options.batchConcurrency} in flight`);
-      const { result, loop } = await measuredPhase(() => batchNotifyAndCollect(load, options.publishes, options.batchSize, options.batchConcurrency));
+      const { result, loop } = await measuredPhase(() => batchNotifyAndCollect(load, 'batch', options.publishes, options.batchSize, options.batchConcurrency));
       lost += result.lost;
       report.batch = {
         notifications: options.publishes,

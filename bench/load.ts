@@ -82,8 +82,8 @@ export const withConcurrency =
     await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
   };
 
-/** Publishes `count` notifications to random users in `publishNotifications` calls of `batchSize`, `concurrency` calls in flight, then collects what arrived. */
-export async function batchNotifyAndCollect(context: LoadContext, count: number, batchSize: number, concurrency: number) {
+/** Publishes `count` notifications tagged `tag` to random users in `publishNotifications` calls of `batchSize`, `concurrency` calls in flight, then collects what arrived. */
+export async function batchNotifyAndCollect(context: LoadContext, tag: EventTag, count: number, batchSize: number, concurrency: number) {
   const batches = Math.ceil(count / batchSize);
   let sentNotifications = 0;
   const expected = context.workers.map(() => 0);
@@ -91,12 +91,12 @@ export async function batchNotifyAndCollect(context: LoadContext, count: number,
   const publishBatch = async (batch: number) => {
     const size = Math.min(batchSize, count - batch * batchSize);
     const users = Array.from({ length: size }, () => context.users[Math.floor(Math.random() * context.users.length)] as LoadContext['users'][number]);
-    const data = users.map((_, index) => ({ tag: 'batch' as const, seq: batch * batchSize + index }));
+    const data = users.map((_, index) => ({ tag, seq: batch * batchSize + index }));
     for (const user of users) expected[user.worker] = (expected[user.worker] ?? 0) + 1;
     const error = await context.publisher.notifyMany(users.map((user) => user.userId), data);
     if (error) {
       for (const user of users) expected[user.worker] = (expected[user.worker] ?? 0) - 1;
-      if (errors++ < 5) context.onProblem(`batch publish: ${error}`);
+      if (errors++ < 5) context.onProblem(`${tag} publish: ${error}`);
     } else {
       sentNotifications += size;
     }
@@ -106,7 +106,7 @@ export async function batchNotifyAndCollect(context: LoadContext, count: number,
   await withConcurrency(batches, concurrency)(publishBatch);
   const sentMs = wallClockMs() - start;
   const replies = await Promise.all(
-    context.workers.map((worker, w) => worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag: 'batch', count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS })),
+    context.workers.map((worker, w) => worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag, count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS })),
   );
   const cpuUsedMs = context.cpuMs() - cpuStart;
   const received = sum(replies.map((reply) => reply.received));

@@ -28,7 +28,7 @@ export const PUBLISH_FORUM_ACTIVITY = /* GraphQL */ `
 `;
 
 /** Which measurement an event belongs to: carried in the event's `data` field with the send time. */
-export type EventTag = 'warmup' | 'latency' | 'throughput' | 'batch' | 'broadcast';
+export type EventTag = 'warmup' | 'warmup-batch' | 'latency' | 'throughput' | 'batch' | 'broadcast';
 
 /** The `data` of every event the benchmark publishes. */
 export interface EventData {
