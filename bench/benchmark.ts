@@ -41,7 +41,10 @@ interface Client {
 
 /** Splits `n` users over `count` clients as evenly as possible. */
 /** What notifyAndCollect and batchNotifyAndCollect both return. */
-type Collected = Pick<Awaited<ReturnType<typeof notifyAndCollect>>, 'start' | 'sentMs' | 'accepted' | 'received' | 'lost' | 'misrouted' | 'latencies' | 'lastAt'>;
+type Collected = Pick<
+  Awaited<ReturnType<typeof notifyAndCollect>>,
+  'start' | 'sentMs' | 'accepted' | 'received' | 'lost' | 'misrouted' | 'latencies' | 'lastAt'
+>;
 
 function deliveryFiguresOf(result: Collected): DeliveryFigures {
   return {
@@ -64,22 +67,28 @@ function assignUsers(n: number, count: number, tag: string): string[][] {
   });
 }
 
-
 export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): Promise<BenchmarkReport> {
   const options: BenchmarkOptions = { ...DEFAULT_OPTIONS, ...overrides };
   const log = options.verbose ? (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}\n`) : () => undefined;
   const problems: string[] = [];
   const startedAt = new Date();
 
-  log(options.url ? `targeting ${options.url}` : `starting the service (${options.server}, ${options.redisUrl === 'memory' ? 'in-memory bus' : options.redisUrl})`);
-  const server: ServerUnderTest = options.url ? targetServer(options.url, options.pid) : await startServer({ mode: options.server, redisUrl: options.redisUrl });
+  log(
+    options.url
+      ? `targeting ${options.url}`
+      : `starting the service (${options.server}, ${options.redisUrl === 'memory' ? 'in-memory bus' : options.redisUrl})`,
+  );
+  const server: ServerUnderTest = options.url
+    ? targetServer(options.url, options.pid)
+    : await startServer({ mode: options.server, redisUrl: options.redisUrl });
   const pid = server.pid;
   // Other processes of the same service (--also): clients spread over all, figures summed.
   const others = options.url ? (options.also ?? []).map((url) => targetServer(url, undefined)) : [];
   const processes = [server, ...others];
   const metricsOrigin = others.length === 0 ? server.origin : processes.map((p) => p.origin);
   const pids = pid === undefined ? [] : [pid, ...(options.alsoPids ?? [])];
-  const sumOver = (read: (pid: number) => number) => (pid === undefined || pids.length !== processes.length ? Number.NaN : pids.reduce((total, p) => total + read(p), 0));
+  const sumOver = (read: (pid: number) => number) =>
+    pid === undefined || pids.length !== processes.length ? Number.NaN : pids.reduce((total, p) => total + read(p), 0);
   const rss = () => sumOver(readRssKiB);
   const cpuMs = () => sumOver(readCpuMs);
   const wsUrlOf = (w: number) => (processes[w % processes.length] as ServerUnderTest).wsUrl;
@@ -128,8 +137,16 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     {
       const first = clients[0] as Client;
       const warmUsers = Array.from({ length: Math.min(WARMUP_CONNECTIONS, options.n) }, (_, i) => `${tag}-warm-${i}`);
-      const reply = await first.worker.ask<ConnectReply>({ type: 'connect', group: 'warmup', wsUrl: server.wsUrl, userIds: warmUsers, jwtSecret, localAddress: localAddress(0) });
-      if (reply.subscribed !== warmUsers.length) throw new Error(`warm-up: only ${reply.subscribed} of ${warmUsers.length} connections subscribed: ${reply.failures.join('; ')}`);
+      const reply = await first.worker.ask<ConnectReply>({
+        type: 'connect',
+        group: 'warmup',
+        wsUrl: server.wsUrl,
+        userIds: warmUsers,
+        jwtSecret,
+        localAddress: localAddress(0),
+      });
+      if (reply.subscribed !== warmUsers.length)
+        throw new Error(`warm-up: only ${reply.subscribed} of ${warmUsers.length} connections subscribed: ${reply.failures.join('; ')}`);
       await first.worker.ask({ type: 'subscribeForum', group: 'warmup', forumId: FORUM_ID });
       await waitForLive(metricsOrigin, 'notification', (live) => live >= baseNotification + warmUsers.length, 30_000);
       await waitForLive(metricsOrigin, 'forumActivity', (live) => live >= baseForum + warmUsers.length, 30_000);
@@ -212,7 +229,13 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         serverPid: pid ?? null,
         options: { ...options, jwtSecret: undefined, publisherToken: undefined },
       },
-      connections: { requested: options.n, acknowledged: subscribedSockets, notificationLive: liveNotification, forumLive: options.forum ? liveForum : null, connectMs: round(connectMs, 0) },
+      connections: {
+        requested: options.n,
+        acknowledged: subscribedSockets,
+        notificationLive: liveNotification,
+        forumLive: options.forum ? liveForum : null,
+        connectMs: round(connectMs, 0),
+      },
       memory: options.phases.includes('memory')
         ? {
             rssBeforeKiB: rssBefore,
@@ -308,7 +331,9 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
 
     if (options.phases.includes('throughput')) {
       log(`throughput: ${options.publishes} publishNotification calls, ${options.concurrency} in flight`);
-      const { result, loop } = await measuredPhase(() => notifyAndCollect(load, 'throughput', options.publishes, withConcurrency(options.publishes, options.concurrency)));
+      const { result, loop } = await measuredPhase(() =>
+        notifyAndCollect(load, 'throughput', options.publishes, withConcurrency(options.publishes, options.concurrency)),
+      );
       lost += result.lost;
       report.throughput = {
         publishes: options.publishes,

@@ -104,7 +104,8 @@ function onSocket(socket: WebSocket): void {
     if (message.type === 'connection_init') socket.send('{"type":"connection_ack"}');
     else if (message.type === 'ping') socket.send('{"type":"pong"}');
     else if (message.type === 'complete') leave(socket, subscriptions, message.id ?? '');
-    else if (message.type === 'subscribe' && variables['userId'] !== undefined) void join(socket, subscriptions, message.id ?? '', 'notification', `${prefix}user:${variables['userId']}`);
+    else if (message.type === 'subscribe' && variables['userId'] !== undefined)
+      void join(socket, subscriptions, message.id ?? '', 'notification', `${prefix}user:${variables['userId']}`);
     else if (message.type === 'subscribe') void join(socket, subscriptions, message.id ?? '', 'forumActivity', `${prefix}forum:${variables['forumId']}`);
   });
   socket.on('close', () => {
@@ -137,7 +138,10 @@ async function answerMutation(request: IncomingMessage, response: ServerResponse
 
 const registry = new Registry();
 registerLoopDelayMax(registry);
-for (const [name, counts] of [['realtime_active_subscriptions', live], ['realtime_events_delivered_total', delivered]] as const) {
+for (const [name, counts] of [
+  ['realtime_active_subscriptions', live],
+  ['realtime_events_delivered_total', delivered],
+] as const) {
   new Gauge({
     name,
     help: name,

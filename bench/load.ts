@@ -93,7 +93,10 @@ export async function batchNotifyAndCollect(context: LoadContext, tag: EventTag,
     const users = Array.from({ length: size }, () => context.users[Math.floor(Math.random() * context.users.length)] as LoadContext['users'][number]);
     const data = users.map((_, index) => ({ tag, seq: batch * batchSize + index }));
     for (const user of users) expected[user.worker] = (expected[user.worker] ?? 0) + 1;
-    const error = await context.publisher.notifyMany(users.map((user) => user.userId), data);
+    const error = await context.publisher.notifyMany(
+      users.map((user) => user.userId),
+      data,
+    );
     if (error) {
       for (const user of users) expected[user.worker] = (expected[user.worker] ?? 0) - 1;
       if (errors++ < 5) context.onProblem(`${tag} publish: ${error}`);
@@ -106,7 +109,9 @@ export async function batchNotifyAndCollect(context: LoadContext, tag: EventTag,
   await withConcurrency(batches, concurrency)(publishBatch);
   const sentMs = wallClockMs() - start;
   const replies = await Promise.all(
-    context.workers.map((worker, w) => worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag, count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS })),
+    context.workers.map((worker, w) =>
+      worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag, count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS }),
+    ),
   );
   const cpuUsedMs = context.cpuMs() - cpuStart;
   const received = sum(replies.map((reply) => reply.received));
@@ -144,7 +149,9 @@ export async function notifyAndCollect(context: LoadContext, tag: EventTag, coun
   const sentMs = wallClockMs() - start;
   const mostInFlight = context.publisher.takeMostInFlight();
   const replies = await Promise.all(
-    context.workers.map((worker, w) => worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag, count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS })),
+    context.workers.map((worker, w) =>
+      worker.ask<NotificationsReply>({ type: 'awaitNotifications', tag, count: expected[w] ?? 0, timeoutMs: DELIVERY_TIMEOUT_MS }),
+    ),
   );
   const cpuUsedMs = context.cpuMs() - cpuStart;
   const received = sum(replies.map((reply) => reply.received));

@@ -76,7 +76,10 @@ const { parse, positiveInteger, positiveNumber, serviceOptions, fail } = command
 
 function phasesOf(value: string | undefined): readonly Phase[] {
   if (value === undefined) return DEFAULT_OPTIONS.phases;
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(PHASES as readonly string[]).includes(name)) fail(`--phases: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
   }

@@ -33,7 +33,10 @@ export function readCpuMs(pid: number): number {
 export function describeSource(root: string): string {
   try {
     const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'schema'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'schema'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return changed ? `${commit}+changes` : commit;
   } catch {
     return 'unknown (not a git checkout)';

@@ -5,26 +5,62 @@
 
 export const NOTIFICATION_SUBSCRIPTION = /* GraphQL */ `
   subscription BenchNotifications($userId: ID!) {
-    notification(userId: $userId) { id userId type title body url data createdAt }
+    notification(userId: $userId) {
+      id
+      userId
+      type
+      title
+      body
+      url
+      data
+      createdAt
+    }
   }
 `;
 
 export const FORUM_ACTIVITY_SUBSCRIPTION = /* GraphQL */ `
   subscription BenchActivity($forumId: ID) {
-    forumActivity(forumId: $forumId) { id kind forumId threadId postId actorId title excerpt url visibility data occurredAt }
+    forumActivity(forumId: $forumId) {
+      id
+      kind
+      forumId
+      threadId
+      postId
+      actorId
+      title
+      excerpt
+      url
+      visibility
+      data
+      occurredAt
+    }
   }
 `;
 
 export const PUBLISH_NOTIFICATION = /* GraphQL */ `
-  mutation BenchPublish($input: PublishNotificationInput!) { publishNotification(input: $input) { id publishedAt } }
+  mutation BenchPublish($input: PublishNotificationInput!) {
+    publishNotification(input: $input) {
+      id
+      publishedAt
+    }
+  }
 `;
 
 export const PUBLISH_NOTIFICATIONS = /* GraphQL */ `
-  mutation BenchPublishMany($inputs: [PublishNotificationInput!]!) { publishNotifications(inputs: $inputs) { id } }
+  mutation BenchPublishMany($inputs: [PublishNotificationInput!]!) {
+    publishNotifications(inputs: $inputs) {
+      id
+    }
+  }
 `;
 
 export const PUBLISH_FORUM_ACTIVITY = /* GraphQL */ `
-  mutation BenchPublishActivity($input: PublishForumActivityInput!) { publishForumActivity(input: $input) { id publishedAt } }
+  mutation BenchPublishActivity($input: PublishForumActivityInput!) {
+    publishForumActivity(input: $input) {
+      id
+      publishedAt
+    }
+  }
 `;
 
 /** Which measurement an event belongs to: carried in the event's `data` field with the send time. */

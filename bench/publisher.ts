@@ -44,13 +44,27 @@ export function createPublisher(url: string, publisherToken: string, maxSockets:
     /** One `publishNotifications` call: notification i to `userIds[i]`, tagged with `data[i]`. */
     notifyMany(userIds: readonly string[], data: ReadonlyArray<Omit<EventData, 'sentAt'>>): Promise<string | undefined> {
       const sentAt = wallClockMs();
-      const inputs = userIds.map((userId, index) => ({ userId, type: 'bench', title: `benchmark ${data[index]!.tag} ${data[index]!.seq}`, data: { ...data[index], sentAt } }));
+      const inputs = userIds.map((userId, index) => ({
+        userId,
+        type: 'bench',
+        title: `benchmark ${data[index]!.tag} ${data[index]!.seq}`,
+        data: { ...data[index], sentAt },
+      }));
       return post(PUBLISH_NOTIFICATIONS, { inputs });
     },
     broadcast(forumId: string, data: Omit<EventData, 'sentAt'>): Promise<string | undefined> {
       const sentAt = wallClockMs();
       return post(PUBLISH_FORUM_ACTIVITY, {
-        input: { kind: 'POST_CREATED', forumId, threadId: '1', postId: String(data.seq), actorId: '1', title: `benchmark ${data.tag} ${data.seq}`, visibility: 'MEMBERS', data: { ...data, sentAt } },
+        input: {
+          kind: 'POST_CREATED',
+          forumId,
+          threadId: '1',
+          postId: String(data.seq),
+          actorId: '1',
+          title: `benchmark ${data.tag} ${data.seq}`,
+          visibility: 'MEMBERS',
+          data: { ...data, sentAt },
+        },
       });
     },
     /**

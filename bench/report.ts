@@ -112,7 +112,9 @@ interface Row {
 }
 
 const worstLoop = (report: BenchmarkReport, side: 'server' | 'clients') => {
-  const values = Object.values(report.eventLoop).map((phase) => phase[side].maxMs).filter((value) => Number.isFinite(value));
+  const values = Object.values(report.eventLoop)
+    .map((phase) => phase[side].maxMs)
+    .filter((value) => Number.isFinite(value));
   return values.length ? Math.max(...values) : Number.NaN;
 };
 
@@ -126,12 +128,33 @@ function rowsOf(report: BenchmarkReport): Row[] {
   const { broadcast, latency, throughput, batch, connections } = report;
   const none = ['', '', ''] as const;
   return [
-    { label: 'connections subscribed (notification / forumActivity)', figures: (r) => [r.connections.notificationLive, r.connections.forumLive], write: (f) => `${each('')(f)} of ${show(connections.requested)}`, references: none, count: true },
-    { label: 'server RSS per connection, notification only', figures: (r) => [r.memory?.rssPerConnectionNotificationKiB], write: each(' KiB'), references: ISSUE.rssNotification },
+    {
+      label: 'connections subscribed (notification / forumActivity)',
+      figures: (r) => [r.connections.notificationLive, r.connections.forumLive],
+      write: (f) => `${each('')(f)} of ${show(connections.requested)}`,
+      references: none,
+      count: true,
+    },
+    {
+      label: 'server RSS per connection, notification only',
+      figures: (r) => [r.memory?.rssPerConnectionNotificationKiB],
+      write: each(' KiB'),
+      references: ISSUE.rssNotification,
+    },
     { label: '… with forumActivity too', figures: (r) => [r.memory?.rssPerConnectionWithForumKiB], write: each(' KiB'), references: ISSUE.rssForum },
-    { label: 'V8 heap used per connection (notification / both)', figures: (r) => [r.memory?.heapPerConnectionNotificationKiB, r.memory?.heapPerConnectionWithForumKiB], write: each(' KiB'), references: none },
+    {
+      label: 'V8 heap used per connection (notification / both)',
+      figures: (r) => [r.memory?.heapPerConnectionNotificationKiB, r.memory?.heapPerConnectionWithForumKiB],
+      write: each(' KiB'),
+      references: none,
+    },
     { label: 'server CPU while idle with every subscription live', figures: (r) => [r.memory?.idleCpuPercent], write: each(' % of a core'), references: none },
-    { label: `broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`, figures: (r) => [r.broadcast?.timeToLastMs.median], write: each(' ms'), references: ISSUE.toLast },
+    {
+      label: `broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`,
+      figures: (r) => [r.broadcast?.timeToLastMs.median],
+      write: each(' ms'),
+      references: ISSUE.toLast,
+    },
     { label: 'server CPU per delivered broadcast message', figures: (r) => [r.broadcast?.serverCpuPerDeliveryUs], write: each(' µs'), references: ISSUE.cpu },
     {
       label: `notification publish → receive, sent at ${show(latency?.rate)}/s (answered ${show(latency?.acceptedRatePerSecond)}/s${inFlight(latency)}), p50 / p99`,
@@ -153,7 +176,12 @@ function rowsOf(report: BenchmarkReport): Row[] {
       references: ISSUE.batch,
     },
     { label: 'lost events', figures: (r) => [r.lostEvents], write: each(''), references: ISSUE.lost, count: true },
-    { label: 'worst event-loop delay: server / client processes', figures: (r) => [worstLoop(r, 'server'), worstLoop(r, 'clients')], write: each(' ms'), references: ISSUE.loop },
+    {
+      label: 'worst event-loop delay: server / client processes',
+      figures: (r) => [worstLoop(r, 'server'), worstLoop(r, 'clients')],
+      write: each(' ms'),
+      references: ISSUE.loop,
+    },
   ];
 }
 
@@ -162,7 +190,9 @@ function ratios(service: readonly Figure[], floor: readonly Figure[]): string {
   return service
     .map((figure, index) => {
       const base = floor[index];
-      return typeof figure === 'number' && typeof base === 'number' && Number.isFinite(figure) && base > 0 ? `${show(Math.round((figure / base) * 100) / 100)}×` : 'n/a';
+      return typeof figure === 'number' && typeof base === 'number' && Number.isFinite(figure) && base > 0
+        ? `${show(Math.round((figure / base) * 100) / 100)}×`
+        : 'n/a';
     })
     .join(' / ');
 }
@@ -173,11 +203,24 @@ function ratios(service: readonly Figure[], floor: readonly Figure[]): string {
  * floor's figures and the service's as multiples of them.
  */
 export function formatTable(report: BenchmarkReport, floor?: BenchmarkReport): string {
-  const header = ['measured', ...(floor ? ['floor, measured here', '÷ floor'] : []), 'issue target (N = 10,000)', "graphql-yoga docs' stack", 'raw ws floor (issue)'];
-  const lines = [`| figure (N = ${report.connections.requested.toLocaleString('en-US')}) | ${header.join(' | ')} |`, `| --- |${' --- |'.repeat(header.length)}`];
+  const header = [
+    'measured',
+    ...(floor ? ['floor, measured here', '÷ floor'] : []),
+    'issue target (N = 10,000)',
+    "graphql-yoga docs' stack",
+    'raw ws floor (issue)',
+  ];
+  const lines = [
+    `| figure (N = ${report.connections.requested.toLocaleString('en-US')}) | ${header.join(' | ')} |`,
+    `| --- |${' --- |'.repeat(header.length)}`,
+  ];
   for (const row of rowsOf(report)) {
     const measured = row.figures(report);
-    const cells = [row.write(measured), ...(floor ? [row.write(row.figures(floor)), row.count ? '' : ratios(measured, row.figures(floor))] : []), ...row.references];
+    const cells = [
+      row.write(measured),
+      ...(floor ? [row.write(row.figures(floor)), row.count ? '' : ratios(measured, row.figures(floor))] : []),
+      ...row.references,
+    ];
     lines.push(`| ${row.label} | ${cells.join(' | ')} |`);
   }
   if (report.problems.length) lines.push('', `problems (${report.problems.length}):`, ...report.problems.slice(0, 20).map((problem) => `- ${problem}`));

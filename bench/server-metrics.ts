@@ -100,7 +100,12 @@ export function serverLoopDelay(sample: MetricSample) {
  * The service counts a subscription only once its bus confirmed it, and offers no event to wait
  * on from another process, so this asks /metrics every 50 ms.
  */
-export async function waitForLive(origin: Origins, field: 'notification' | 'forumActivity', done: (live: number) => boolean, timeoutMs: number): Promise<number> {
+export async function waitForLive(
+  origin: Origins,
+  field: 'notification' | 'forumActivity',
+  done: (live: number) => boolean,
+  timeoutMs: number,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const live = liveSubscriptions(await scrapeMetrics(origin), field);

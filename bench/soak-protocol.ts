@@ -9,13 +9,27 @@ import type { ConnectOutcome } from './protocol';
 /** Every subscribe of a soak client resumes: `after` is the last id it saw, or "0-0" before it saw any. */
 export const SOAK_NOTIFICATION_SUBSCRIPTION = /* GraphQL */ `
   subscription SoakNotifications($userId: ID!, $after: ID) {
-    notification(userId: $userId, after: $after) { id userId type title data createdAt }
+    notification(userId: $userId, after: $after) {
+      id
+      userId
+      type
+      title
+      data
+      createdAt
+    }
   }
 `;
 
 export const SOAK_FORUM_SUBSCRIPTION = /* GraphQL */ `
   subscription SoakActivity($forumId: ID) {
-    forumActivity(forumId: $forumId) { id kind forumId title data occurredAt }
+    forumActivity(forumId: $forumId) {
+      id
+      kind
+      forumId
+      title
+      data
+      occurredAt
+    }
   }
 `;
 

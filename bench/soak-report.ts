@@ -103,20 +103,52 @@ export function formatSoakTable(report: SoakReport): string {
   const { memory, connections, events } = report;
   const mib = (kib: number | undefined) => (kib === undefined ? Number.NaN : kib / 1024);
   const rows: Array<[string, string, string]> = [
-    ['server RSS, start (after warm-up) → end', `${show(mib(memory.start?.rssKiB), ' MiB')} → ${show(mib(memory.end?.rssKiB), ' MiB')} (${signed(memory.rssChangePercent)})`, `≤ +${RSS_GROWTH_BOUND * 100} %`],
-    ['V8 heap used, start → end', `${show(memory.start?.heapUsedMiB, ' MiB')} → ${show(memory.end?.heapUsedMiB, ' MiB')} (${signed(memory.heapChangePercent)})`, ''],
-    ['V8 heap used, lowest sample in the first / last fifth after the warm-up', `${show(memory.heapFloorStartMiB, ' MiB')} → ${show(memory.heapFloorEndMiB, ' MiB')} (${signed(memory.heapFloorChangePercent)})`, ''],
+    [
+      'server RSS, start (after warm-up) → end',
+      `${show(mib(memory.start?.rssKiB), ' MiB')} → ${show(mib(memory.end?.rssKiB), ' MiB')} (${signed(memory.rssChangePercent)})`,
+      `≤ +${RSS_GROWTH_BOUND * 100} %`,
+    ],
+    [
+      'V8 heap used, start → end',
+      `${show(memory.start?.heapUsedMiB, ' MiB')} → ${show(memory.end?.heapUsedMiB, ' MiB')} (${signed(memory.heapChangePercent)})`,
+      '',
+    ],
+    [
+      'V8 heap used, lowest sample in the first / last fifth after the warm-up',
+      `${show(memory.heapFloorStartMiB, ' MiB')} → ${show(memory.heapFloorEndMiB, ' MiB')} (${signed(memory.heapFloorChangePercent)})`,
+      '',
+    ],
     ['connections open at start / end', `${show(memory.start?.connections)} / ${show(memory.end?.connections)} of ${show(connections.clients)}`, ''],
-    ['server RSS / heap once all were back and settled; once all had left', `${show(mib(memory.settled?.rssKiB), ' MiB')} / ${show(memory.settled?.heapUsedMiB, ' MiB')}; ${show(mib(memory.idle?.rssKiB), ' MiB')} / ${show(memory.idle?.heapUsedMiB, ' MiB')}`, ''],
-    ['connects (resuming with after) / clean leaves / abrupt leaves', `${show(connections.connects)} (${show(connections.resumes)}) / ${show(connections.cleanCloses)} / ${show(connections.abruptCloses)}`, ''],
-    ['connection errors: failed connects / closed by the service / protocol errors', `${show(connections.errors)}: ${show(connections.connectFailures)} / ${show(connections.serverCloses)} / ${show(connections.protocolErrors)}`, '0'],
+    [
+      'server RSS / heap once all were back and settled; once all had left',
+      `${show(mib(memory.settled?.rssKiB), ' MiB')} / ${show(memory.settled?.heapUsedMiB, ' MiB')}; ${show(mib(memory.idle?.rssKiB), ' MiB')} / ${show(memory.idle?.heapUsedMiB, ' MiB')}`,
+      '',
+    ],
+    [
+      'connects (resuming with after) / clean leaves / abrupt leaves',
+      `${show(connections.connects)} (${show(connections.resumes)}) / ${show(connections.cleanCloses)} / ${show(connections.abruptCloses)}`,
+      '',
+    ],
+    [
+      'connection errors: failed connects / closed by the service / protocol errors',
+      `${show(connections.errors)}: ${show(connections.connectFailures)} / ${show(connections.serverCloses)} / ${show(connections.protocolErrors)}`,
+      '0',
+    ],
     ['events published per second (notifications + forum)', `${show(events.publishedPerSecond)}/s`, ''],
     ['notifications accepted / received', `${show(events.notificationsAccepted)} / ${show(events.notificationsReceived)}`, ''],
-    ['lost / duplicated / out of order / misrouted notifications', `${show(events.lost)} / ${show(events.duplicates)} / ${show(events.outOfOrder)} / ${show(events.misrouted)}`, '0 / 0 / 0 / 0'],
+    [
+      'lost / duplicated / out of order / misrouted notifications',
+      `${show(events.lost)} / ${show(events.duplicates)} / ${show(events.outOfOrder)} / ${show(events.misrouted)}`,
+      '0 / 0 / 0 / 0',
+    ],
     ['received but not answered to the publisher', show(events.unexpected), ''],
     ['publish errors', show(events.publishErrors), '0'],
     ['forum events accepted / deliveries', `${show(events.forumAccepted)} / ${show(events.forumReceived)}`, ''],
-    ['verdict', `${report.verdict.noLeak ? 'no leak' : 'LEAK (RSS above the bound)'}, ${report.verdict.noLoss ? 'nothing lost' : 'EVENTS LOST OR DUPLICATED'}: ${report.verdict.pass ? 'PASS' : 'FAIL'}`, ''],
+    [
+      'verdict',
+      `${report.verdict.noLeak ? 'no leak' : 'LEAK (RSS above the bound)'}, ${report.verdict.noLoss ? 'nothing lost' : 'EVENTS LOST OR DUPLICATED'}: ${report.verdict.pass ? 'PASS' : 'FAIL'}`,
+      '',
+    ],
   ];
   const lines = [
     `| figure (${show(connections.clients)} clients, ${show(Number(report.meta['durationSeconds']))} s) | measured | bound |`,
@@ -126,7 +158,8 @@ export function formatSoakTable(report: SoakReport): string {
     '| s | RSS MiB | heap MiB | connections | notification / forum subscriptions | service CPU % | load avg |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...memory.curve.map(
-      (s) => `| ${show(s.atSeconds)} | ${show(mib(s.rssKiB))} | ${show(s.heapUsedMiB)} | ${show(s.connections)} | ${show(s.notificationSubscriptions)} / ${show(s.forumSubscriptions)} | ${show(s.cpuPercent)} | ${show(s.loadAverage)} |`,
+      (s) =>
+        `| ${show(s.atSeconds)} | ${show(mib(s.rssKiB))} | ${show(s.heapUsedMiB)} | ${show(s.connections)} | ${show(s.notificationSubscriptions)} / ${show(s.forumSubscriptions)} | ${show(s.cpuPercent)} | ${show(s.loadAverage)} |`,
     ),
   ];
   if (report.problems.length) lines.push('', `problems (${report.problems.length}):`, ...report.problems.slice(0, 20).map((problem) => `- ${problem}`));

@@ -39,7 +39,17 @@ interface SoakClient {
 }
 
 const clients = new Map<string, SoakClient>();
-const counters = { connects: 0, resumes: 0, cleanCloses: 0, abruptCloses: 0, connectFailures: 0, serverCloses: 0, protocolErrors: 0, misrouted: 0, forumReceived: 0 };
+const counters = {
+  connects: 0,
+  resumes: 0,
+  cleanCloses: 0,
+  abruptCloses: 0,
+  connectFailures: 0,
+  serverCloses: 0,
+  protocolErrors: 0,
+  misrouted: 0,
+  forumReceived: 0,
+};
 const errorSamples: string[] = [];
 let target: { wsUrl: string; forumId: string; localAddress: string | undefined } | undefined;
 /** What the churn does now: clients leave and come back (`churning`), come back and stay (`settling`), or nothing. */
@@ -106,7 +116,9 @@ function comeBack(client: SoakClient): Promise<'subscribed' | string> {
         case 'connection_ack': {
           const after = client.lastId ?? BEFORE_EVERYTHING;
           if (client.lastId !== undefined) counters.resumes += 1;
-          socket.send(JSON.stringify({ type: 'subscribe', id: 'n', payload: { query: SOAK_NOTIFICATION_SUBSCRIPTION, variables: { userId: client.userId, after } } }));
+          socket.send(
+            JSON.stringify({ type: 'subscribe', id: 'n', payload: { query: SOAK_NOTIFICATION_SUBSCRIPTION, variables: { userId: client.userId, after } } }),
+          );
           if (client.forum) socket.send(JSON.stringify({ type: 'subscribe', id: 'f', payload: { query: SOAK_FORUM_SUBSCRIPTION, variables: { forumId } } }));
           client.state = 'online';
           if (mode === 'churning') schedule(client, uniform(plan!.onlineMs), leave);
@@ -204,7 +216,11 @@ function settle(lastIds: Readonly<Record<string, string>>, timeoutMs: number): P
     if (client.state === 'away') void comeBack(client);
     // `leaving` clients come back from their close handler; `connecting` ones are on their way.
   }
-  const answer = (): SettleReply => ({ settled: Object.keys(lastIds).length - awaitedLast.size, pending: [...awaitedLast.keys()].slice(0, MAX_SAMPLES_KEPT), pendingCount: awaitedLast.size });
+  const answer = (): SettleReply => ({
+    settled: Object.keys(lastIds).length - awaitedLast.size,
+    pending: [...awaitedLast.keys()].slice(0, MAX_SAMPLES_KEPT),
+    pendingCount: awaitedLast.size,
+  });
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       onAllSettled = undefined;

@@ -61,7 +61,11 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
   const startedAt = new Date();
   const startsServer = options.url === undefined;
 
-  log(startsServer ? `starting the service (${options.server}, ${options.redisUrl}, REPLAY_MAX_PER_USER=${options.replayMaxPerUser})` : `targeting ${options.url}`);
+  log(
+    startsServer
+      ? `starting the service (${options.server}, ${options.redisUrl}, REPLAY_MAX_PER_USER=${options.replayMaxPerUser})`
+      : `targeting ${options.url}`,
+  );
   const server: ServerUnderTest = startsServer
     ? await startServer({
         mode: options.server,
@@ -106,19 +110,32 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     log(`connecting ${options.clients} clients from ${options.workers} client processes`);
     const connected = await Promise.all(
       workers.map((worker, w) =>
-        worker.ask<ConnectAllReply>({ type: 'connectAll', wsUrl: server.wsUrl, users: usersPerWorker[w]!, forumId: FORUM_ID, jwtSecret, localAddress: localAddress(w) }),
+        worker.ask<ConnectAllReply>({
+          type: 'connectAll',
+          wsUrl: server.wsUrl,
+          users: usersPerWorker[w]!,
+          forumId: FORUM_ID,
+          jwtSecret,
+          localAddress: localAddress(w),
+        }),
       ),
     );
     const initiallySubscribed = sum(connected.map((reply) => reply.subscribed));
     for (const reply of connected) for (const failure of reply.failures) problems.push(`first connect: ${failure}`);
     const forumSubscribers = usersPerWorker.flat().filter((user) => user.forum).length;
     const liveTimeoutMs = 60_000 + options.clients * 10;
-    const liveNotification = (await waitForLive(server.origin, 'notification', (live) => live >= liveSubscriptions(before, 'notification') + initiallySubscribed, liveTimeoutMs)) - liveSubscriptions(before, 'notification');
-    const liveForum = (await waitForLive(server.origin, 'forumActivity', (live) => live >= liveSubscriptions(before, 'forumActivity') + forumSubscribers, liveTimeoutMs)) - liveSubscriptions(before, 'forumActivity');
+    const liveNotification =
+      (await waitForLive(server.origin, 'notification', (live) => live >= liveSubscriptions(before, 'notification') + initiallySubscribed, liveTimeoutMs)) -
+      liveSubscriptions(before, 'notification');
+    const liveForum =
+      (await waitForLive(server.origin, 'forumActivity', (live) => live >= liveSubscriptions(before, 'forumActivity') + forumSubscribers, liveTimeoutMs)) -
+      liveSubscriptions(before, 'forumActivity');
     if (initiallySubscribed < options.clients) problems.push(`only ${initiallySubscribed} of ${options.clients} clients subscribed the first time`);
     if (liveNotification < initiallySubscribed) problems.push(`only ${liveNotification} of ${initiallySubscribed} notification subscriptions became live`);
     if (liveForum < forumSubscribers) problems.push(`only ${liveForum} of ${forumSubscribers} forumActivity subscriptions became live`);
-    log(`${liveNotification} notification and ${liveForum} forumActivity subscriptions live; churn and ${options.rate} events/s for ${options.duration} s (warm-up ${round(warmupSeconds, 1)} s)`);
+    log(
+      `${liveNotification} notification and ${liveForum} forumActivity subscriptions live; churn and ${options.rate} events/s for ${options.duration} s (warm-up ${round(warmupSeconds, 1)} s)`,
+    );
 
     // The churn and the publishing run together; the curve is sampled beside them.
     const plan = churnPlanFor(options);
@@ -134,7 +151,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       if (Math.random() < options.forumShare) {
         forumSent += 1;
         const answer = await publisher!.publish('publishForumActivity', {
-          kind: 'POST_CREATED', forumId: FORUM_ID, threadId: '1', postId: String(seq), actorId: '1', title: `soak ${seq}`, visibility: 'MEMBERS', data: { seq, sentAt },
+          kind: 'POST_CREATED',
+          forumId: FORUM_ID,
+          threadId: '1',
+          postId: String(seq),
+          actorId: '1',
+          title: `soak ${seq}`,
+          visibility: 'MEMBERS',
+          data: { seq, sentAt },
         });
         if ('id' in answer) forumAccepted += 1;
         else if (publishErrors++ < MAX_SAMPLES_KEPT) publishErrorSamples.push(answer.error);
@@ -162,7 +186,9 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         if (t === warmupSeconds) start = point;
         if (t === options.duration) end = point;
         if (t !== warmupSeconds && t !== options.duration && curve.length % 6 !== 1) continue;
-        log(`${Math.round(point.atSeconds)} s: RSS ${round(point.rssKiB / 1024, 1)} MiB, heap ${point.heapUsedMiB} MiB, ${point.connections} connections, CPU ${point.cpuPercent} %, load ${point.loadAverage}`);
+        log(
+          `${Math.round(point.atSeconds)} s: RSS ${round(point.rssKiB / 1024, 1)} MiB, heap ${point.heapUsedMiB} MiB, ${point.connections} connections, CPU ${point.cpuPercent} %, load ${point.loadAverage}`,
+        );
       }
     })();
     const firedMs = (await atRate(total, options.rate)(publish)) ?? options.duration * 1000;
@@ -177,8 +203,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         if (ids.length) lastIds[w]![userId] = ids.reduce((last, id) => (compareStreamPositions(id, last) > 0 ? id : last));
       }
     });
-    const settled = await Promise.all(workers.map((worker, w) => worker.ask<SettleReply>({ type: 'settle', lastIds: lastIds[w]!, timeoutMs: SETTLE_TIMEOUT_MS })));
-    for (const reply of settled) if (reply.pendingCount > 0) problems.push(`${reply.pendingCount} users had not received their last notification ${SETTLE_TIMEOUT_MS / 1000} s after publishing stopped (e.g. ${reply.pending.slice(0, 3).join(', ')})`);
+    const settled = await Promise.all(
+      workers.map((worker, w) => worker.ask<SettleReply>({ type: 'settle', lastIds: lastIds[w]!, timeoutMs: SETTLE_TIMEOUT_MS })),
+    );
+    for (const reply of settled)
+      if (reply.pendingCount > 0)
+        problems.push(
+          `${reply.pendingCount} users had not received their last notification ${SETTLE_TIMEOUT_MS / 1000} s after publishing stopped (e.g. ${reply.pending.slice(0, 3).join(', ')})`,
+        );
     const settledSample = await sample(elapsedSeconds());
 
     // User by user: what was accepted, against what that user's client received across its sockets.
@@ -290,7 +322,9 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       problems,
     };
     if (startsServer && report.events.mostForOneUser >= options.replayMaxPerUser) {
-      problems.push(`a user got ${report.events.mostForOneUser} notifications, REPLAY_MAX_PER_USER is ${options.replayMaxPerUser}: a resume may have fallen out of retention`);
+      problems.push(
+        `a user got ${report.events.mostForOneUser} notifications, REPLAY_MAX_PER_USER is ${options.replayMaxPerUser}: a resume may have fallen out of retention`,
+      );
     }
     return { ...report, verdict: verdictOf(report) };
   } catch (error) {

@@ -6,8 +6,7 @@
 
 /** A worker's answer to the request with the same `id`. */
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: string };
+  { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** Answers the parent's requests with `handle`; an undefined result is sent as null. */
 export function answerParent<Request extends { readonly id: number }>(handle: (request: Request) => Promise<unknown>): void {

@@ -107,7 +107,10 @@ function openThread(): void {
     threadStops.push(
       listen<TypingSubscription>(TypingDocument, { threadId }, ({ typing: event }) => {
         clearTimeout(typing.get(event.userId));
-        typing.set(event.userId, setTimeout(() => (typing.delete(event.userId), showTyping()), 3_000));
+        typing.set(
+          event.userId,
+          setTimeout(() => (typing.delete(event.userId), showTyping()), 3_000),
+        );
         showTyping();
       }),
     );

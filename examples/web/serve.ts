@@ -17,7 +17,15 @@ export interface WebExample {
  * devDependency) into one ES module. Nothing of it runs in the service itself.
  */
 export async function startWebExample({ port = 5173, host = '127.0.0.1' } = {}): Promise<WebExample> {
-  const bundle = await build({ entryPoints: [join(HERE, 'app.ts')], bundle: true, format: 'esm', target: 'es2022', write: false, minify: true, logLevel: 'silent' });
+  const bundle = await build({
+    entryPoints: [join(HERE, 'app.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    minify: true,
+    logLevel: 'silent',
+  });
   const files: Record<string, { type: string; body: string | Uint8Array }> = {
     '/': { type: 'text/html; charset=utf-8', body: await readFile(join(HERE, 'index.html'), 'utf8') },
     '/app.js': { type: 'text/javascript; charset=utf-8', body: bundle.outputFiles[0]!.contents },

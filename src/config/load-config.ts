@@ -100,14 +100,20 @@ function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefine
   }
   if (url === undefined && prefix !== undefined) throw new ConfigError('LARAVEL_REDIS_PREFIX', 'is set but LARAVEL_REDIS_URL is not');
   if (url !== undefined && prefix !== undefined && bus.kind === 'redis' && bus.url === url && bus.keyPrefix.startsWith(prefix)) {
-    throw new ConfigError('LARAVEL_REDIS_PREFIX', `("${prefix}") must not begin REDIS_KEY_PREFIX ("${bus.keyPrefix}"): the service would read its own channels as Laravel's`);
+    throw new ConfigError(
+      'LARAVEL_REDIS_PREFIX',
+      `("${prefix}") must not begin REDIS_KEY_PREFIX ("${bus.keyPrefix}"): the service would read its own channels as Laravel's`,
+    );
   }
 
   const pusherNames = ['PUSHER_APP_ID', 'PUSHER_APP_KEY', 'PUSHER_APP_SECRET'] as const;
   const [appId, key, secret] = pusherNames.map((name) => read(env, name));
   const missing = pusherNames.filter((name) => read(env, name) === undefined);
   if (missing.length > 0 && missing.length < pusherNames.length) {
-    throw new ConfigError(missing[0] as string, `must be set together with ${pusherNames.filter((name) => !missing.includes(name)).join(' and ')} (all three or none)`);
+    throw new ConfigError(
+      missing[0] as string,
+      `must be set together with ${pusherNames.filter((name) => !missing.includes(name)).join(' and ')} (all three or none)`,
+    );
   }
   const pusher = appId && key && secret ? Object.freeze({ appId, key, secret }) : undefined;
 

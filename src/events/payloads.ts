@@ -5,13 +5,7 @@
 
 export type Visibility = 'PUBLIC' | 'MEMBERS' | 'STAFF';
 
-export type ForumActivityKind =
-  | 'THREAD_CREATED'
-  | 'THREAD_UPDATED'
-  | 'POST_CREATED'
-  | 'POST_UPDATED'
-  | 'POST_DELETED'
-  | 'REACTION_ADDED';
+export type ForumActivityKind = 'THREAD_CREATED' | 'THREAD_UPDATED' | 'POST_CREATED' | 'POST_UPDATED' | 'POST_DELETED' | 'REACTION_ADDED';
 
 export interface NotificationEvent {
   readonly id: string;

@@ -61,6 +61,14 @@ export function createYogaServer(options: YogaOptions) {
       if (identified.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', `The token is not valid: ${identified.reason}.`, 401);
       return { caller: identified };
     },
-    plugins: [useReadinessEndpoint(options.isReady), options.publisherMutations.plugin, useBadUserInputCode(), useSubscriptionsEndAtTokenExpiry(), ...(options.graphiql ? [useLocalGraphiQLAssets()] : []), ...options.plugins, useRequestBodyLimit()],
+    plugins: [
+      useReadinessEndpoint(options.isReady),
+      options.publisherMutations.plugin,
+      useBadUserInputCode(),
+      useSubscriptionsEndAtTokenExpiry(),
+      ...(options.graphiql ? [useLocalGraphiQLAssets()] : []),
+      ...options.plugins,
+      useRequestBodyLimit(),
+    ],
   });
 }

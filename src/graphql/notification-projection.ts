@@ -43,7 +43,8 @@ export function compileNotificationProjection(schema: GraphQLSchema, rootField: 
   const fields = notificationType.getFields();
   const steps: LeafStep[] = [];
   for (const selection of rootField.selectionSet.selections) {
-    if (selection.kind !== Kind.FIELD || (selection.directives?.length ?? 0) > 0 || (selection.arguments?.length ?? 0) > 0 || selection.selectionSet) return null;
+    if (selection.kind !== Kind.FIELD || (selection.directives?.length ?? 0) > 0 || (selection.arguments?.length ?? 0) > 0 || selection.selectionSet)
+      return null;
     const fieldName = selection.name.value;
     const responseKey = selection.alias?.value ?? fieldName;
     if (fieldName === '__typename') {

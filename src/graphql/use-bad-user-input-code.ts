@@ -14,7 +14,11 @@ function labelRequestErrors(result: ExecutionResult): ExecutionResult | undefine
     errors: result.errors.map((error) =>
       error.extensions?.['code'] !== undefined
         ? error
-        : new GraphQLError(error.message, { nodes: error.nodes, originalError: error.originalError, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } }),
+        : new GraphQLError(error.message, {
+            nodes: error.nodes,
+            originalError: error.originalError,
+            extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+          }),
     ),
   };
 }

@@ -49,7 +49,12 @@ export function useLocalGraphiQLAssets(): Plugin {
       let body = cache.get(name);
       if (!body) cache.set(name, (body = readFile(join(distDir, name))));
       return body.then((bytes) =>
-        endResponse(new fetchAPI.Response(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), { status: 200, headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' } })),
+        endResponse(
+          new fetchAPI.Response(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), {
+            status: 200,
+            headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' },
+          }),
+        ),
       );
     },
   };

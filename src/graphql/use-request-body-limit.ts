@@ -45,7 +45,15 @@ export function useRequestBodyLimit(limit = MAX_REQUEST_BODY_BYTES): Plugin {
             },
           }),
         );
-        return parse(new fetchAPI.Request(unlimited.url, { method: unlimited.method, headers: unlimited.headers, signal: unlimited.signal, body: counted, duplex: 'half' } as RequestInit));
+        return parse(
+          new fetchAPI.Request(unlimited.url, {
+            method: unlimited.method,
+            headers: unlimited.headers,
+            signal: unlimited.signal,
+            body: counted,
+            duplex: 'half',
+          } as RequestInit),
+        );
       });
     },
   };

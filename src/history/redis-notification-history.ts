@@ -135,6 +135,5 @@ export function createRedisNotificationHistory({ connections, keyPrefix, limits,
         }
       });
     },
-
   };
 }

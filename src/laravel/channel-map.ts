@@ -50,7 +50,8 @@ function compilePattern(source: unknown, where: string, allowed: readonly string
   const escaped = source.split(/(\{[^}]*\})/).map((part) => {
     const name = /^\{([^}]*)\}$/.exec(part)?.[1];
     if (name === undefined) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    if (!allowed.includes(name)) throw new ChannelMapError(`${where} has an unknown placeholder {${name}} (allowed: ${allowed.map((p) => `{${p}}`).join(', ')})`);
+    if (!allowed.includes(name))
+      throw new ChannelMapError(`${where} has an unknown placeholder {${name}} (allowed: ${allowed.map((p) => `{${p}}`).join(', ')})`);
     if (placeholders.includes(name)) throw new ChannelMapError(`${where} uses {${name}} twice`);
     placeholders.push(name);
     return '([^.]+)';
@@ -80,7 +81,8 @@ function array(value: unknown, where: string): unknown[] {
 export function parseChannelMap(json: unknown): ChannelMap {
   if (!isRecord(json)) throw new ChannelMapError('must be a JSON object');
   const unknown = Object.keys(json).filter((key) => !TOP_LEVEL_KEYS.includes(key));
-  if (unknown.length > 0) throw new ChannelMapError(`has unknown keys ${unknown.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${TOP_LEVEL_KEYS.join(', ')})`);
+  if (unknown.length > 0)
+    throw new ChannelMapError(`has unknown keys ${unknown.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${TOP_LEVEL_KEYS.join(', ')})`);
   const notifications = json['notifications'];
   if (!isRecord(notifications)) throw new ChannelMapError('"notifications" must be an object with "channels" and "events"');
   const notificationChannels = array(notifications['channels'], 'notifications.channels').map((source, index) =>

@@ -69,7 +69,10 @@ export function createLaravelPublisher({ channelMap, history, bus, metrics, next
     }
     const size = Buffer.byteLength(JSON.stringify(translation.input));
     if (size > maxPayloadBytes) {
-      log.warn({ source, channel: broadcast.channel, event: broadcast.event, size, limit: maxPayloadBytes }, 'dropped a Laravel broadcast over MAX_PAYLOAD_BYTES');
+      log.warn(
+        { source, channel: broadcast.channel, event: broadcast.event, size, limit: maxPayloadBytes },
+        'dropped a Laravel broadcast over MAX_PAYLOAD_BYTES',
+      );
       return count(source, 'too_large');
     }
     try {

@@ -46,7 +46,9 @@ export function signPusherRequest(credentials: PusherCredentials, method: string
     ['auth_version', '1.0'],
   ];
   if (body !== '') params.push(['body_md5', md5Hex(body)]);
-  const signature = createHmac('sha256', credentials.secret).update(stringToSign(method, path, params)).digest('hex');
+  const signature = createHmac('sha256', credentials.secret)
+    .update(stringToSign(method, path, params))
+    .digest('hex');
   return new URLSearchParams([...params, ['auth_signature', signature]]);
 }
 
@@ -68,7 +70,9 @@ export function verifyPusherRequest(credentials: PusherCredentials, request: Sig
 
   const params = [...query.entries()].filter(([name]) => name !== 'auth_signature');
   if (new Set(params.map(([name]) => name)).size !== params.length) return 'A query parameter is repeated.';
-  const expected = createHmac('sha256', credentials.secret).update(stringToSign(request.method, request.path, params)).digest();
+  const expected = createHmac('sha256', credentials.secret)
+    .update(stringToSign(request.method, request.path, params))
+    .digest();
   const given = Buffer.from(signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'Invalid auth_signature.';
   return undefined;

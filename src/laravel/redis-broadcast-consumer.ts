@@ -73,10 +73,19 @@ export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, l
   });
   const claimer =
     claims &&
-    new Redis(claims.url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectionName: 'mechamap-realtime:laravel-claims' });
+    new Redis(claims.url, {
+      retryStrategy,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      connectionName: 'mechamap-realtime:laravel-claims',
+    });
   const pattern = prefixPattern(prefix);
 
-  for (const [role, client] of [['laravel-subscriber', subscriber], ['laravel-claims', claimer]] as const) {
+  for (const [role, client] of [
+    ['laravel-subscriber', subscriber],
+    ['laravel-claims', claimer],
+  ] as const) {
     if (!client) continue;
     // Without an error listener ioredis reports every failed reconnect as an unhandled error.
     client.on('error', (error: Error) => log.warn({ role, err: error.message }, 'redis connection error'));
@@ -103,7 +112,10 @@ export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, l
       claimed = (await claimer!.set(key, 'claimed', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
       return claimed;
     });
-    if (claimed) await claimer!.set(key, 'done', 'PX', CLAIM_TTL_MS, 'XX').catch((error: Error) => log.warn({ err: error.message }, 'could not mark a Laravel broadcast done'));
+    if (claimed)
+      await claimer!
+        .set(key, 'done', 'PX', CLAIM_TTL_MS, 'XX')
+        .catch((error: Error) => log.warn({ err: error.message }, 'could not mark a Laravel broadcast done'));
     else if (outcome === 'duplicate') await untilPublishedElsewhere(key).catch(() => {});
   }
 

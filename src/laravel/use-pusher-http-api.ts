@@ -75,7 +75,13 @@ function readEvents(body: string, batch: boolean): PusherEvent[] {
  * an unknown app or path, 413 for a body over the limit, 400 for a body it cannot read, 503
  * when the bus cannot take an event. Errors are `{"error": "…"}`.
  */
-export function usePusherHttpApi({ credentials, publisher, maxBodyBytes, logger, nowSeconds = () => Math.floor(Date.now() / 1000) }: PusherHttpApiOptions): Plugin {
+export function usePusherHttpApi({
+  credentials,
+  publisher,
+  maxBodyBytes,
+  logger,
+  nowSeconds = () => Math.floor(Date.now() / 1000),
+}: PusherHttpApiOptions): Plugin {
   const log = logger.child({ component: 'pusher-http-api' });
   return {
     async onRequest({ url, request, fetchAPI, endResponse }) {

@@ -41,7 +41,12 @@ function dispatch<Payload>(shared: SharedTopic, topic: Topic<Payload>, payload: 
 }
 
 /** Adds `onEvent` to the topic's shared subscription; resolves once that is live. */
-async function subscribeShared<Payload>(bus: EventBus, topic: Topic<Payload>, onEvent: (payload: Payload) => void, routeKey: string | null): Promise<Unsubscribe> {
+async function subscribeShared<Payload>(
+  bus: EventBus,
+  topic: Topic<Payload>,
+  onEvent: (payload: Payload) => void,
+  routeKey: string | null,
+): Promise<Unsubscribe> {
   let topics = sharedTopicsByBus.get(bus);
   if (!topics) {
     topics = new Map();
@@ -112,7 +117,12 @@ async function subscribeShared<Payload>(bus: EventBus, topic: Topic<Payload>, on
  * resolves, once that subscription is live, with the function that removes it. For readers
  * that keep their own queue rather than an iterator (the WebSocket adapter's notification path).
  */
-export function subscribeTopic<Payload>(bus: EventBus, topic: Topic<Payload>, onEvent: (payload: Payload) => void, routeKey: string | null = null): Promise<Unsubscribe> {
+export function subscribeTopic<Payload>(
+  bus: EventBus,
+  topic: Topic<Payload>,
+  onEvent: (payload: Payload) => void,
+  routeKey: string | null = null,
+): Promise<Unsubscribe> {
   return subscribeShared(bus, topic, onEvent, routeKey);
 }
 

@@ -27,7 +27,10 @@ export function createRedisConnections(url: string, logger: Logger): RedisConnec
   const subscriber = new Redis(url, { retryStrategy, autoResubscribe: true, maxRetriesPerRequest: null, connectionName: 'mechamap-realtime:subscriber' });
   const clients = [commands, subscriber];
 
-  for (const [role, client] of [['commands', commands], ['subscriber', subscriber]] as const) {
+  for (const [role, client] of [
+    ['commands', commands],
+    ['subscriber', subscriber],
+  ] as const) {
     // Without an error listener ioredis reports every failed reconnect as an unhandled error.
     client.on('error', (error: Error) => log.warn({ role, err: error.message }, 'redis connection error'));
     client.on('ready', () => log.info({ role }, 'redis connection ready'));

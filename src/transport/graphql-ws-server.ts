@@ -259,7 +259,10 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     if (coerced.errors) return null;
     let checked;
     try {
-      checked = checkNotificationSubscription(ctx.extra.caller!, getArgumentValues(fieldDef, found.field, coerced.coerced) as unknown as NotificationSubscriptionArgs);
+      checked = checkNotificationSubscription(
+        ctx.extra.caller!,
+        getArgumentValues(fieldDef, found.field, coerced.coerced) as unknown as NotificationSubscriptionArgs,
+      );
     } catch {
       return null;
     }
@@ -330,7 +333,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         const run = envelop;
         lean.fallback = async () => {
           const { subscribe, contextFactory } = run();
-          return subscribe({ schema: run().schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: await contextFactory() });
+          return subscribe({
+            schema: run().schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: await contextFactory(),
+          });
         };
         const rootValue: NotificationRoot = { notification: lean };
         return { schema: schema!, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: null, rootValue };
@@ -340,7 +349,9 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       if (field !== null) {
         const caller = ctx.extra.caller as Caller;
         // Everything the execution depends on; the query text stands for the (cached) document.
-        const key = [field, SHAREABLE_FIELDS[field]!(caller), payload.operationName ?? '', JSON.stringify(payload.variables ?? {}), payload.query].join('\u0000');
+        const key = [field, SHAREABLE_FIELDS[field]!(caller), payload.operationName ?? '', JSON.stringify(payload.variables ?? {}), payload.query].join(
+          '\u0000',
+        );
         const share: SharedSubscriptionRequest<WebSocket> = {
           key,
           field: field as SharedSubscriptionRequest<WebSocket>['field'],
@@ -348,9 +359,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
           // Only the group's first member runs this: one subscribe, with its context.
           start: async (members) => {
             const contextValue = Object.assign(await contextFactory(), { fanOut: members });
-            return (await subscribe({ schema: envelopedSchema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue })) as
-              | AsyncIterable<ExecutionResult>
-              | ExecutionResult;
+            return (await subscribe({
+              schema: envelopedSchema,
+              document,
+              operationName: payload.operationName,
+              variableValues: payload.variables,
+              contextValue,
+            })) as AsyncIterable<ExecutionResult> | ExecutionResult;
           },
         };
         const rootValue: SharedRoot = { share };

@@ -24,10 +24,11 @@ export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => 
   const sliceCount = Math.max(1, Math.min(MAX_SLICES, Math.floor(intervalMs / SLICE_MS)));
   const slices = Array.from({ length: sliceCount }, () => new Set<WebSocket>());
   // One close listener per slice (ws calls it with the socket as `this`), not a closure per socket.
-  const leaveSlice = slices.map((slice) =>
-    function (this: WebSocket) {
-      slice.delete(this);
-    },
+  const leaveSlice = slices.map(
+    (slice) =>
+      function (this: WebSocket) {
+        slice.delete(this);
+      },
   );
   const awaitingPong = new WeakSet<WebSocket>();
   function onPong(this: WebSocket) {

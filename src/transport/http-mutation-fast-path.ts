@@ -116,14 +116,26 @@ export function withMutationFastPath(options: MutationFastPathOptions): RequestL
   /** The publisher's mutation run outside the pipeline: null when it has no compiled form. */
   const runDirectly = (caller: Caller, validated: ValidatedDocument, params: PlainParams) =>
     caller.kind === 'publisher'
-      ? publisherMutations.runDirectly({ schema: validated.schema, document: validated.document, operationName: params.operationName, variableValues: params.variables, contextValue: { caller } })
+      ? publisherMutations.runDirectly({
+          schema: validated.schema,
+          document: validated.document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue: { caller },
+        })
       : null;
 
   /** Executes through the pipeline, or lets its hooks (masking, error codes) make the answer of a direct run with errors. */
   const executeEnveloped = async (caller: Caller, validated: ValidatedDocument, params: PlainParams, direct: ExecutionResult | null) => {
     const enveloped = yoga.getEnveloped({ params, caller, ...(direct && publisherMutations.carrying(direct)) });
     const contextValue = await enveloped.contextFactory();
-    const args = { schema: enveloped.schema, document: validated.document, operationName: params.operationName, variableValues: params.variables, contextValue };
+    const args = {
+      schema: enveloped.schema,
+      document: validated.document,
+      operationName: params.operationName,
+      variableValues: params.variables,
+      contextValue,
+    };
     return (await enveloped.execute(args)) as ExecutionResult;
   };
 

@@ -62,8 +62,7 @@ class MemberState<Member extends NotificationMember<unknown>> extends BypassedIt
 }
 
 type Job<Member extends NotificationMember<unknown>> =
-  | { readonly event: NotificationEvent; readonly seq: number }
-  | { readonly replayFor: MemberState<Member>; readonly events: NotificationEvent[] };
+  { readonly event: NotificationEvent; readonly seq: number } | { readonly replayFor: MemberState<Member>; readonly events: NotificationEvent[] };
 
 interface UserGroup<Member extends NotificationMember<unknown>> {
   readonly userId: string;

@@ -12,7 +12,15 @@ import { userToken } from '../utils/tokens';
 
 /** Debian's chromium (`apt-get install chromium`), never a downloaded browser; `.ci/run` installs it. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Set to a folder to (re)take the README's screenshots. */
 const SCREENSHOTS = process.env['SCREENSHOT_DIR'];
 
@@ -57,8 +65,16 @@ describe('the live page and GraphiQL in a real browser', () => {
   /** Publishes a notification the way the README's first minute does: with curl. */
   const curlNotification = (userId: string, title: string) =>
     promisify(execFile)('curl', [
-      '-sf', graphqlUrl, '-H', 'content-type: application/json', '-H', `authorization: Bearer ${PUBLISHER_TOKEN}`,
-      '-d', JSON.stringify({ query: `mutation { publishNotification(input: {userId: "${userId}", type: "thread.reply", title: "${title}", body: "from curl"}) { id } }` }),
+      '-sf',
+      graphqlUrl,
+      '-H',
+      'content-type: application/json',
+      '-H',
+      `authorization: Bearer ${PUBLISHER_TOKEN}`,
+      '-d',
+      JSON.stringify({
+        query: `mutation { publishNotification(input: {userId: "${userId}", type: "thread.reply", title: "${title}", body: "from curl"}) { id } }`,
+      }),
     ]);
 
   it('shows two users on one thread each other, who is typing, and notifications on the right page', async () => {
@@ -95,7 +111,8 @@ describe('the live page and GraphiQL in a real browser', () => {
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 700 } })).newPage();
     const external: string[] = [];
     page.on('request', (request) => {
-      if (!request.url().startsWith(new URL(graphqlUrl).origin) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) external.push(request.url());
+      if (!request.url().startsWith(new URL(graphqlUrl).origin) && !request.url().startsWith('blob:') && !request.url().startsWith('data:'))
+        external.push(request.url());
     });
     await page.goto(graphqlUrl);
     const editor = page.locator('.graphiql-query-editor .monaco-editor').first();

@@ -42,7 +42,11 @@ describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
     }
     const titles: string[] = [];
     for (let index = 0; index < 40; index += 1) titles.push((await stream.next()).value.title);
-    expect(titles).toEqual(Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 !== 0).map(String));
+    expect(titles).toEqual(
+      Array.from({ length: 50 }, (_, i) => i)
+        .filter((i) => i % 5 !== 0)
+        .map(String),
+    );
     await stream.return!();
     await bus.publish(notificationTopic('2'), notification('2', 'after the end'));
     expect(await stream.next()).toEqual({ value: undefined, done: true });
@@ -52,7 +56,17 @@ describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
     const topics = [forumActivityTopic('PUBLIC'), forumActivityTopic('MEMBERS')];
     const ended = jest.fn();
     const stream = await openEventStream(bus, topics, { accept: (event) => event.forumId !== 'skip', onEnd: ended });
-    const base = { kind: 'POST_CREATED', threadId: null, postId: null, actorId: null, title: null, excerpt: null, url: null, data: null, occurredAt: '' } as const;
+    const base = {
+      kind: 'POST_CREATED',
+      threadId: null,
+      postId: null,
+      actorId: null,
+      title: null,
+      excerpt: null,
+      url: null,
+      data: null,
+      occurredAt: '',
+    } as const;
     await bus.publish(topics[0]!, { ...base, id: '1', forumId: 'a', visibility: 'PUBLIC' });
     await bus.publish(topics[1]!, { ...base, id: '2', forumId: 'skip', visibility: 'MEMBERS' });
     await bus.publish(topics[1]!, { ...base, id: '3', forumId: 'b', visibility: 'MEMBERS' });
@@ -95,37 +109,39 @@ describe('the redis event bus, facing a foreign message', () => {
       let lastTick = 0;
       let ticker: NodeJS.Timeout | undefined;
       const allReceived = new Promise<void>((resolve) => {
-        void bus.subscribe(burstTopic, ({ n }) => {
-          // A first burst, handled at once, lets the kernel grow the socket's buffer as it does
-          // on a busy connection. In the second, the first message holds the loop until the
-          // kernel's buffers are full of the rest: from then on, every gap between the ticks
-          // is the reading of that backlog.
-          const spinMs = n <= count ? 0 : n === count + 1 ? 300 : handledMs;
-          for (const started = performance.now(); performance.now() - started < spinMs; );
-          if (n === count + 1) {
-            lastTick = performance.now();
-            ticker = setInterval(() => {
-              const now = performance.now();
-              longestGapMs = Math.max(longestGapMs, now - lastTick);
-              lastTick = now;
-            }, 1);
-          }
-          if (received.push(n) === 2 * count) resolve();
-        }).then(async () => {
-          // A burst is one script: Redis sends all of it at once, as fast as the socket takes it.
-          // Messages of a notification's size, ~500 bytes: ~130 in a 64 KB read.
-          const burst = (from: number) =>
-            publisher.eval(
-              `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('PUBLISH', KEYS[1], '{"n":' .. i .. ',"pad":"' .. ARGV[3] .. '"}') end`,
-              1,
-              keyPrefix + burstTopic.channel,
-              from,
-              from + count - 1,
-              'x'.repeat(450),
-            );
-          await burst(1);
-          await burst(count + 1);
-        });
+        void bus
+          .subscribe(burstTopic, ({ n }) => {
+            // A first burst, handled at once, lets the kernel grow the socket's buffer as it does
+            // on a busy connection. In the second, the first message holds the loop until the
+            // kernel's buffers are full of the rest: from then on, every gap between the ticks
+            // is the reading of that backlog.
+            const spinMs = n <= count ? 0 : n === count + 1 ? 300 : handledMs;
+            for (const started = performance.now(); performance.now() - started < spinMs;);
+            if (n === count + 1) {
+              lastTick = performance.now();
+              ticker = setInterval(() => {
+                const now = performance.now();
+                longestGapMs = Math.max(longestGapMs, now - lastTick);
+                lastTick = now;
+              }, 1);
+            }
+            if (received.push(n) === 2 * count) resolve();
+          })
+          .then(async () => {
+            // A burst is one script: Redis sends all of it at once, as fast as the socket takes it.
+            // Messages of a notification's size, ~500 bytes: ~130 in a 64 KB read.
+            const burst = (from: number) =>
+              publisher.eval(
+                `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('PUBLISH', KEYS[1], '{"n":' .. i .. ',"pad":"' .. ARGV[3] .. '"}') end`,
+                1,
+                keyPrefix + burstTopic.channel,
+                from,
+                from + count - 1,
+                'x'.repeat(450),
+              );
+            await burst(1);
+            await burst(count + 1);
+          });
       });
       await allReceived;
       clearInterval(ticker);

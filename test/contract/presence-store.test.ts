@@ -21,7 +21,10 @@ const STORES = [
     open(): [PresenceStore, PresenceStore] {
       const keyPrefix = isolatedPrefix();
       const logger = createLogger('silent');
-      return [createRedisPresenceStore({ url: REDIS_URL, keyPrefix, logger, timing: TIMING }), createRedisPresenceStore({ url: REDIS_URL, keyPrefix, logger, timing: TIMING })];
+      return [
+        createRedisPresenceStore({ url: REDIS_URL, keyPrefix, logger, timing: TIMING }),
+        createRedisPresenceStore({ url: REDIS_URL, keyPrefix, logger, timing: TIMING }),
+      ];
     },
   },
 ] as const;

@@ -69,7 +69,18 @@ describe('the benchmark at smoke size', () => {
 describe('the benchmark against the floor', () => {
   it('delivers every event of every phase through the floor server', async () => {
     const n = 100;
-    const report = await runBenchmark({ n, clients: 2, server: 'floor', rate: 200, duration: 1, broadcasts: 3, publishes: 400, batchSize: 50, concurrency: 16, redisUrl: REDIS_URL });
+    const report = await runBenchmark({
+      n,
+      clients: 2,
+      server: 'floor',
+      rate: 200,
+      duration: 1,
+      broadcasts: 3,
+      publishes: 400,
+      batchSize: 50,
+      concurrency: 16,
+      redisUrl: REDIS_URL,
+    });
 
     expect(report.problems).toEqual([]);
     expect(report.connections).toMatchObject({ requested: n, acknowledged: n, notificationLive: n, forumLive: n });

@@ -94,7 +94,14 @@ describe.each(CLIENTS)('the $name example', ({ create }) => {
     const fresh = await userToken('502');
     const refreshToken = jest.fn(() => fresh);
     const closes: number[] = [];
-    const example = create({ url: app.wsUrl, getToken: () => expired, refreshToken, retryBaseMs: 50, webSocketImpl: WebSocket, onClosed: (code) => closes.push(code) });
+    const example = create({
+      url: app.wsUrl,
+      getToken: () => expired,
+      refreshToken,
+      retryBaseMs: 50,
+      webSocketImpl: WebSocket,
+      onClosed: (code) => closes.push(code),
+    });
     const notifications = collector();
     const live = app.expectSubscriptions('notification');
     const unsubscribe = example.watchNotifications('502', notifications.push);

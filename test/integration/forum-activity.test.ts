@@ -166,7 +166,12 @@ describe.each(BUSES)('forum activity on the $name bus', (bus) => {
 
   it('publishes a batch in order, each event to those its visibility allows; all or nothing', async () => {
     const [anonymous, member] = await subscribeAll([{ variables: { forumId: 'f9' } }, { token: await userToken(20), variables: { forumId: 'f9' } }]);
-    const inputs = Array.from({ length: 30 }, (_, index) => ({ kind: 'POST_CREATED', forumId: index % 5 === 4 ? 'f10' : 'f9', title: `#${index}`, visibility: index % 3 === 0 ? 'MEMBERS' : 'PUBLIC' }));
+    const inputs = Array.from({ length: 30 }, (_, index) => ({
+      kind: 'POST_CREATED',
+      forumId: index % 5 === 4 ? 'f10' : 'f9',
+      title: `#${index}`,
+      visibility: index % 3 === 0 ? 'MEMBERS' : 'PUBLIC',
+    }));
     const refused = await publishMany([inputs[0]!, { ...inputs[1]!, forumId: ' ' }], PUBLISHER_TOKEN);
     expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
     expect(refused.errors![0]!.message).toContain('inputs[1]');

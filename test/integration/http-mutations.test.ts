@@ -18,8 +18,7 @@ interface Answer {
 const VARYING_HEADERS = new Set(['date', 'connection', 'keep-alive']);
 
 /** Publish ids and times differ from call to call; everything else must not. */
-const withoutVaryingValues = (body: string) =>
-  body.replace(/"id":"\d+-\d+"/g, '"id":"<id>"').replace(/"publishedAt":"[^"]+"/g, '"publishedAt":"<time>"');
+const withoutVaryingValues = (body: string) => body.replace(/"id":"\d+-\d+"/g, '"id":"<id>"').replace(/"publishedAt":"[^"]+"/g, '"publishedAt":"<time>"');
 
 async function send(url: string, init: { body: string; headers: Record<string, string> }): Promise<Answer> {
   const response = await fetch(url, { method: 'POST', ...init });
@@ -42,25 +41,85 @@ beforeAll(async () => {
 describe('mutations over HTTP answer the same on the direct path and through Yoga', () => {
   const cases: ReadonlyArray<[string, () => { body: string; headers: Record<string, string> }]> = [
     ['a publish', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: publisher })],
-    ['a publish with Accept: application/json', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/json' } })],
+    [
+      'a publish with Accept: application/json',
+      () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/json' } }),
+    ],
     ['a publish with Accept: */*', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: '*/*' } })],
-    ['a publish asking for application/graphql-response+json', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/graphql-response+json' } })],
-    ['a batch publish', () => ({ body: json({ query: PUBLISH_NOTIFICATIONS, variables: { inputs: [{ userId: '1', type: 't', title: 'a' }, { userId: '2', type: 't', title: 'b' }] } }), headers: publisher })],
-    ['a publish without a token (FORBIDDEN)', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json' } })],
-    ['a publish with a member’s token (FORBIDDEN)', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` } })],
-    ['a publish with a forged token (401)', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json', authorization: 'Bearer forged' } })],
+    [
+      'a publish asking for application/graphql-response+json',
+      () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, accept: 'application/graphql-response+json' } }),
+    ],
+    [
+      'a batch publish',
+      () => ({
+        body: json({
+          query: PUBLISH_NOTIFICATIONS,
+          variables: {
+            inputs: [
+              { userId: '1', type: 't', title: 'a' },
+              { userId: '2', type: 't', title: 'b' },
+            ],
+          },
+        }),
+        headers: publisher,
+      }),
+    ],
+    [
+      'a publish without a token (FORBIDDEN)',
+      () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json' } }),
+    ],
+    [
+      'a publish with a member’s token (FORBIDDEN)',
+      () => ({
+        body: publish({ userId: '1', type: 't', title: 'hi' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` },
+      }),
+    ],
+    [
+      'a publish with a forged token (401)',
+      () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { 'content-type': 'application/json', authorization: 'Bearer forged' } }),
+    ],
     ['a blank field (BAD_USER_INPUT)', () => ({ body: publish({ userId: ' ', type: 't', title: 'hi' }), headers: publisher })],
     ['a variable of the wrong shape (BAD_USER_INPUT)', () => ({ body: publish({ userId: '1', type: 't' }), headers: publisher })],
-    ['an inline publish, operation chosen by name', () => ({ body: json({ query: 'mutation A { publishNotification(input: {userId: "1", type: "t", title: "a"}) { id } } mutation B { publishNotification(input: {userId: "2", type: "t", title: "b"}) { id publishedAt } }', operationName: 'B' }), headers: publisher })],
-    ['two operations and no name', () => ({ body: json({ query: 'mutation A { publishNotification(input: {userId: "1", type: "t", title: "a"}) { id } } mutation B { publishNotification(input: {userId: "2", type: "t", title: "b"}) { id } }' }), headers: publisher })],
-    ['a document that does not validate', () => ({ body: json({ query: 'mutation { publishNotification(input: {userId: "1", type: "t", title: "a"}) { nope } }' }), headers: publisher })],
+    [
+      'an inline publish, operation chosen by name',
+      () => ({
+        body: json({
+          query:
+            'mutation A { publishNotification(input: {userId: "1", type: "t", title: "a"}) { id } } mutation B { publishNotification(input: {userId: "2", type: "t", title: "b"}) { id publishedAt } }',
+          operationName: 'B',
+        }),
+        headers: publisher,
+      }),
+    ],
+    [
+      'two operations and no name',
+      () => ({
+        body: json({
+          query:
+            'mutation A { publishNotification(input: {userId: "1", type: "t", title: "a"}) { id } } mutation B { publishNotification(input: {userId: "2", type: "t", title: "b"}) { id } }',
+        }),
+        headers: publisher,
+      }),
+    ],
+    [
+      'a document that does not validate',
+      () => ({ body: json({ query: 'mutation { publishNotification(input: {userId: "1", type: "t", title: "a"}) { nope } }' }), headers: publisher }),
+    ],
     ['a document that does not parse', () => ({ body: json({ query: 'mutation { publishNotification(' }), headers: publisher })],
     ['a query', () => ({ body: json({ query: '{ __typename }' }), headers: publisher })],
     ['a body that is not JSON', () => ({ body: '{"query": ', headers: publisher })],
     ['a batch of operations (an array)', () => ({ body: json([{ query: '{ __typename }' }]), headers: publisher })],
-    ['an unknown request parameter', () => ({ body: json({ query: PUBLISH_NOTIFICATION, variables: { input: { userId: '1', type: 't', title: 'a' } }, unknown: 1 }), headers: publisher })],
+    [
+      'an unknown request parameter',
+      () => ({ body: json({ query: PUBLISH_NOTIFICATION, variables: { input: { userId: '1', type: 't', title: 'a' } }, unknown: 1 }), headers: publisher }),
+    ],
     ['variables that are not an object', () => ({ body: json({ query: PUBLISH_NOTIFICATION, variables: [1] }), headers: publisher })],
-    ['a browser’s cross-origin publish', () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, origin: 'http://forum.example' } })],
+    [
+      'a browser’s cross-origin publish',
+      () => ({ body: publish({ userId: '1', type: 't', title: 'hi' }), headers: { ...publisher, origin: 'http://forum.example' } }),
+    ],
     ['an empty body', () => ({ body: '', headers: publisher })],
   ];
 
@@ -90,7 +149,18 @@ describe('a publisher’s bad input is reported as graphql-js reports it', () =>
     ['a null input', publish(null as unknown as Record<string, unknown>)],
     ['no input at all', json({ query: PUBLISH_NOTIFICATION, variables: {} })],
     ['a batch with a null element', json({ query: PUBLISH_NOTIFICATIONS, variables: { inputs: [null] } })],
-    ['a batch whose second input lacks its title', json({ query: PUBLISH_NOTIFICATIONS, variables: { inputs: [{ userId: '1', type: 't', title: 'a' }, { userId: '2', type: 't' }] } })],
+    [
+      'a batch whose second input lacks its title',
+      json({
+        query: PUBLISH_NOTIFICATIONS,
+        variables: {
+          inputs: [
+            { userId: '1', type: 't', title: 'a' },
+            { userId: '2', type: 't' },
+          ],
+        },
+      }),
+    ],
   ];
 
   it.each(badInputs)('%s', async (_name, body) => {

@@ -18,7 +18,14 @@ const postCreatedMessage =
 
 const RESUMING = /* GraphQL */ `
   subscription Resume($userId: ID!, $after: ID) {
-    notification(userId: $userId, after: $after) { id type title body url data }
+    notification(userId: $userId, after: $after) {
+      id
+      type
+      title
+      body
+      url
+      data
+    }
   }
 `;
 
@@ -65,9 +72,12 @@ describe.each(BUSES)("Laravel's redis broadcaster, on the $name bus", (bus) => {
 
   it('delivers a forum event through the channel map, with the visibility of its channel', async () => {
     const live = server.expectSubscriptions('forumActivity', 2);
-    const member = connectClient(server.wsUrl, `Bearer ${await userToken(7)}`).subscribe<{ forumActivity: Record<string, unknown> }>(FORUM_ACTIVITY_SUBSCRIPTION, {
-      forumId: '12',
-    });
+    const member = connectClient(server.wsUrl, `Bearer ${await userToken(7)}`).subscribe<{ forumActivity: Record<string, unknown> }>(
+      FORUM_ACTIVITY_SUBSCRIPTION,
+      {
+        forumId: '12',
+      },
+    );
     const anonymous = connectClient(server.wsUrl).subscribe<{ forumActivity: Record<string, unknown> }>(FORUM_ACTIVITY_SUBSCRIPTION, { forumId: '12' });
     await live();
 
@@ -102,9 +112,12 @@ describe.each(BUSES)("Laravel's redis broadcaster, on the $name bus", (bus) => {
     expect(await counterValue(server.origin, sample('unknown_channel'))).toBe(before[1]! + 1);
 
     const live = server.expectSubscriptions('notification');
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(43)}`).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, {
-      userId: '43',
-    });
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(43)}`).subscribe<{ notification: { title: string } }>(
+      NOTIFICATION_SUBSCRIPTION,
+      {
+        userId: '43',
+      },
+    );
     await live();
     await laravel.publishRaw('private-App.Models.User.43', notificationMessage('9f1c1b6e-0000-4000-8000-000000000003', 'Still here'));
     expect((await subscription.next()).data!.notification.title).toBe('Still here');

@@ -15,9 +15,12 @@ describe("when Laravel's Redis goes away", () => {
     const prefix = isolatedLaravelPrefix();
     const server = await startTestApp({ LARAVEL_REDIS_URL: laravelRedis.url, LARAVEL_REDIS_PREFIX: prefix });
     const live = server.expectSubscriptions('notification');
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(95)}`).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, {
-      userId: '95',
-    });
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(95)}`).subscribe<{ notification: { title: string } }>(
+      NOTIFICATION_SUBSCRIPTION,
+      {
+        userId: '95',
+      },
+    );
     await live();
 
     await laravelRedis.stop();

@@ -10,7 +10,10 @@ const notification = (id: string, title: string) =>
 
 const RESUMING = /* GraphQL */ `
   subscription Resume($userId: ID!, $after: ID) {
-    notification(userId: $userId, after: $after) { id title }
+    notification(userId: $userId, after: $after) {
+      id
+      title
+    }
   }
 `;
 

@@ -53,7 +53,9 @@ describe('connection limits', () => {
   it('closes a socket with 4403 when its token expires, and only that one', async () => {
     const server = await startTestApp();
     const live = server.expectSubscriptions('notification');
-    const lasting = connectClient(server.wsUrl, `Bearer ${await userToken(71)}`).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, { userId: '71' });
+    const lasting = connectClient(server.wsUrl, `Bearer ${await userToken(71)}`).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, {
+      userId: '71',
+    });
     await live();
     const client = connectClient(server.wsUrl, `Bearer ${await userToken(71, { expiresInSeconds: 1 })}`);
     client.subscribe(NOTIFICATION_SUBSCRIPTION, { userId: '71' });
@@ -72,7 +74,9 @@ describe('connection limits', () => {
     await paused.nextMessage('connection_ack');
     paused.send({ id: '1', type: 'subscribe', payload: { query: NOTIFICATION_SUBSCRIPTION, variables: { userId: '72' } } });
     await live();
-    const pausedEnded = new Promise((resolve) => server.app.metrics.onSubscriptionsChanged(() => server.app.metrics.liveSubscriptions('notification') === 1 && resolve(true)));
+    const pausedEnded = new Promise((resolve) =>
+      server.app.metrics.onSubscriptionsChanged(() => server.app.metrics.liveSubscriptions('notification') === 1 && resolve(true)),
+    );
     paused.socket.pause();
 
     const blob = 'x'.repeat(60_000);

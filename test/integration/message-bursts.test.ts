@@ -27,8 +27,16 @@ describe('a burst of messages from many sockets at once', () => {
     // are parsed. Sent in three waves, a loop turn apart, so that later waves arrive while
     // earlier messages still wait, and must queue behind them.
     const started = server.expectSubscriptions('notification', SOCKETS);
-    const subscribe = (index: number, id: string) => ({ id, type: 'subscribe', payload: { query: NOTIFICATION_SUBSCRIPTION, variables: { userId: String(index + 1) } } });
-    const waves = [(index: number) => subscribe(index, 'completed'), () => ({ id: 'completed', type: 'complete' }), (index: number) => subscribe(index, 'kept')];
+    const subscribe = (index: number, id: string) => ({
+      id,
+      type: 'subscribe',
+      payload: { query: NOTIFICATION_SUBSCRIPTION, variables: { userId: String(index + 1) } },
+    });
+    const waves = [
+      (index: number) => subscribe(index, 'completed'),
+      () => ({ id: 'completed', type: 'complete' }),
+      (index: number) => subscribe(index, 'kept'),
+    ];
     for (const message of waves) {
       sockets.forEach(({ send }, index) => send(message(index)));
       await new Promise((resolve) => setImmediate(resolve));

@@ -7,11 +7,18 @@ import { connectClient } from '../utils/ws-client';
 
 const RESUMING = /* GraphQL */ `
   subscription Resume($userId: ID!, $after: ID) {
-    notification(userId: $userId, after: $after) { id title }
+    notification(userId: $userId, after: $after) {
+      id
+      title
+    }
   }
 `;
 const TITLES_ONLY = /* GraphQL */ `
-  subscription { notification(userId: "70") { title } }
+  subscription {
+    notification(userId: "70") {
+      title
+    }
+  }
 `;
 
 type Received = { notification: { id?: string; title: string } };

@@ -137,7 +137,10 @@ describe.each(BUSES)('notifications on the $name bus', (bus) => {
     expect(published.errors).toBeUndefined();
     const results = published.data!.publishNotifications;
     expect(results).toHaveLength(50);
-    for (const [subscription, parity] of [[first.subscription, 0], [second.subscription, 1]] as const) {
+    for (const [subscription, parity] of [
+      [first.subscription, 0],
+      [second.subscription, 1],
+    ] as const) {
       const expected = results.filter((_, index) => index % 2 === parity);
       for (const result of expected) {
         const { notification } = (await subscription.next()).data!;
@@ -155,7 +158,12 @@ describe.each(BUSES)('notifications on the $name bus', (bus) => {
     await replayLive();
     const replayed = [];
     for (let index = 2; index < 50; index += 2) replayed.push((await replay.next()).data!.notification.title);
-    expect(replayed).toEqual(inputs.filter((_, index) => index % 2 === 0).slice(1).map((input) => input.title));
+    expect(replayed).toEqual(
+      inputs
+        .filter((_, index) => index % 2 === 0)
+        .slice(1)
+        .map((input) => input.title),
+    );
     for (const subscription of [first.subscription, second.subscription, replay]) subscription.dispose();
   });
 

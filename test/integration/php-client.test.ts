@@ -156,7 +156,13 @@ describeWithProgram(PHP, 'php-cli php-curl', 'the PHP publisher client under php
         void forward(server.url, request, response, body);
       }
     });
-    const outcome = await runPhpClient({ endpoint: flaky.url, token: PUBLISHER_TOKEN, method: 'publishNotification', input: { userId: '65', type: 't', title: 'third time' }, options: FAST });
+    const outcome = await runPhpClient({
+      endpoint: flaky.url,
+      token: PUBLISHER_TOKEN,
+      method: 'publishNotification',
+      input: { userId: '65', type: 't', title: 'third time' },
+      options: FAST,
+    });
     expect(outcome.error).toBeUndefined();
     expect(flaky.requests()).toBe(3);
     expect((await subscription.next()).data).toMatchObject({ notification: { id: outcome.result!.id, title: 'third time' } });
@@ -168,7 +174,13 @@ describeWithProgram(PHP, 'php-cli php-curl', 'the PHP publisher client under php
     const outcome = await runPhpClient({ endpoint: broken.url, token: PUBLISHER_TOKEN, method: 'publishNotification', input, options: FAST });
     expect(outcome.error).toMatchObject({ code: null, status: 502, attempts: 3, retryable: true });
     expect(broken.requests()).toBe(3);
-    const refused = await runPhpClient({ endpoint: `http://127.0.0.1:${await freePort()}/graphql`, token: PUBLISHER_TOKEN, method: 'publishNotification', input, options: FAST });
+    const refused = await runPhpClient({
+      endpoint: `http://127.0.0.1:${await freePort()}/graphql`,
+      token: PUBLISHER_TOKEN,
+      method: 'publishNotification',
+      input,
+      options: FAST,
+    });
     expect(refused.error).toMatchObject({ class: 'RealtimeException', code: null, status: null, attempts: 3, retryable: true });
   });
 

@@ -5,19 +5,45 @@ import { userToken } from '../utils/tokens';
 import { connectClient, failureCodes } from '../utils/ws-client';
 
 const VIEWERS = /* GraphQL */ `
-  subscription Viewers($threadId: ID!) { threadViewers(threadId: $threadId) { threadId count viewers { id } } }
+  subscription Viewers($threadId: ID!) {
+    threadViewers(threadId: $threadId) {
+      threadId
+      count
+      viewers {
+        id
+      }
+    }
+  }
 `;
 const VIEWERS_QUERY = /* GraphQL */ `
-  query ViewersNow($threadId: ID!) { threadViewers(threadId: $threadId) { threadId count viewers { id } } }
+  query ViewersNow($threadId: ID!) {
+    threadViewers(threadId: $threadId) {
+      threadId
+      count
+      viewers {
+        id
+      }
+    }
+  }
 `;
 const TYPING = /* GraphQL */ `
-  subscription Typing($threadId: ID!) { typing(threadId: $threadId) { threadId userId at } }
+  subscription Typing($threadId: ID!) {
+    typing(threadId: $threadId) {
+      threadId
+      userId
+      at
+    }
+  }
 `;
 const TYPE = /* GraphQL */ `
-  mutation Type($threadId: ID!) { typing(threadId: $threadId) }
+  mutation Type($threadId: ID!) {
+    typing(threadId: $threadId)
+  }
 `;
 const SET_VISIBILITY = /* GraphQL */ `
-  mutation Visibility($threadId: ID!, $visibility: Visibility!) { setThreadVisibility(threadId: $threadId, visibility: $visibility) }
+  mutation Visibility($threadId: ID!, $visibility: Visibility!) {
+    setThreadVisibility(threadId: $threadId, visibility: $visibility)
+  }
 `;
 
 const view = (threadId: string, count: number, ids: string[]) => ({ data: { threadViewers: { threadId, count, viewers: ids.map((id) => ({ id })) } } });
@@ -91,7 +117,13 @@ describe.each(BUSES)('presence and typing on the $name bus', ({ env }) => {
     expect(await postGraphQL(app.url, SET_VISIBILITY, { threadId: thread, visibility: 'STAFF' }, PUBLISHER_TOKEN)).toMatchObject({
       data: { setThreadVisibility: true },
     });
-    expect(failureCodes(await connectClient(app.wsUrl, await bearer('301')).subscribe(VIEWERS, { threadId: thread }).failure())).toEqual(['FORBIDDEN']);
+    expect(
+      failureCodes(
+        await connectClient(app.wsUrl, await bearer('301'))
+          .subscribe(VIEWERS, { threadId: thread })
+          .failure(),
+      ),
+    ).toEqual(['FORBIDDEN']);
     expect(failureCodes(await connectClient(app.wsUrl).subscribe(VIEWERS, { threadId: thread }).failure())).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await postGraphQL(app.url, TYPE, { threadId: thread }, await userToken('301')))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await postGraphQL(app.url, VIEWERS_QUERY, { threadId: thread }, await userToken('301')))).toEqual(['FORBIDDEN']);

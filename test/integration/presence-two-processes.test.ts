@@ -4,7 +4,14 @@ import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
 
 const VIEWERS = /* GraphQL */ `
-  subscription Viewers($threadId: ID!) { threadViewers(threadId: $threadId) { count viewers { id } } }
+  subscription Viewers($threadId: ID!) {
+    threadViewers(threadId: $threadId) {
+      count
+      viewers {
+        id
+      }
+    }
+  }
 `;
 
 /** The documented bound: a dead process's readers vanish within expiry + one sweep. */

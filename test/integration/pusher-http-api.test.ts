@@ -29,9 +29,12 @@ describe.each(BUSES)('the Pusher HTTP API, on the $name bus', (bus) => {
 
   it('`trigger` of a notification reaches the notifiable and answers {} like Pusher', async () => {
     const live = server.expectSubscriptions('notification');
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(51)}`).subscribe<{ notification: Record<string, unknown> }>(NOTIFICATION_SUBSCRIPTION, {
-      userId: '51',
-    });
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(51)}`).subscribe<{ notification: Record<string, unknown> }>(
+      NOTIFICATION_SUBSCRIPTION,
+      {
+        userId: '51',
+      },
+    );
     await live();
     const response = await pusherFor(server).trigger('private-App.Models.User.51', 'Illuminate\\Notifications\\Events\\BroadcastNotificationCreated', {
       id: 'b2c1',
@@ -81,12 +84,18 @@ describe.each(BUSES)('the Pusher HTTP API, on the $name bus', (bus) => {
     await live();
     const refused = await pusherFor(server, { secret: 'not-the-secret' })
       .trigger('forum.78', 'ThreadCreated', { title: 'forged' })
-      .then(() => undefined, (error: Pusher.RequestError) => error);
+      .then(
+        () => undefined,
+        (error: Pusher.RequestError) => error,
+      );
     expect(refused).toMatchObject({ status: 401 });
     expect(JSON.parse(refused!.body!)).toEqual({ error: 'Invalid auth_signature.' });
     const refusedKey = await pusherFor(server, { key: 'other-key' })
       .trigger('forum.78', 'ThreadCreated', { title: 'forged' })
-      .then(() => undefined, (error: Pusher.RequestError) => error);
+      .then(
+        () => undefined,
+        (error: Pusher.RequestError) => error,
+      );
     expect(refusedKey).toMatchObject({ status: 401 });
 
     await pusherFor(server).trigger('forum.78', 'ThreadCreated', { title: 'genuine' });
@@ -96,7 +105,10 @@ describe.each(BUSES)('the Pusher HTTP API, on the $name bus', (bus) => {
   it('answers 404 for another app id, 413 over MAX_PAYLOAD_BYTES, 400 for a body it cannot read, 401 when signed long ago', async () => {
     const rejected = await pusherFor(server, { appId: '999' })
       .trigger('forum.1', 'ThreadCreated', {})
-      .then(() => undefined, (error: Pusher.RequestError) => error);
+      .then(
+        () => undefined,
+        (error: Pusher.RequestError) => error,
+      );
     expect(rejected).toMatchObject({ status: 404 });
 
     const post = async (path: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)) => {

@@ -7,7 +7,10 @@ import { connectClient, failureCodes } from '../utils/ws-client';
 
 const RESUMING = /* GraphQL */ `
   subscription Resume($userId: ID!, $after: ID) {
-    notification(userId: $userId, after: $after) { id title }
+    notification(userId: $userId, after: $after) {
+      id
+      title
+    }
   }
 `;
 
@@ -31,10 +34,10 @@ describe.each(BUSES)('notification(userId, after) on the $name bus', (bus) => {
     const ids = [];
     for (const title of ['a', 'b', 'c', 'd']) ids.push(await publish('60', title));
     const live = server.expectSubscriptions('notification');
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(60)}`).subscribe<{ notification: { id: string; title: string } }>(
-      RESUMING,
-      { userId: '60', after: ids[1] },
-    );
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(60)}`).subscribe<{ notification: { id: string; title: string } }>(RESUMING, {
+      userId: '60',
+      after: ids[1],
+    });
     expect((await subscription.next()).data!.notification).toEqual({ id: ids[2], title: 'c' });
     expect((await subscription.next()).data!.notification).toEqual({ id: ids[3], title: 'd' });
     await live();
@@ -45,10 +48,10 @@ describe.each(BUSES)('notification(userId, after) on the $name bus', (bus) => {
   it('replays all that is retained (REPLAY_MAX_PER_USER) for an `after` older than that', async () => {
     const ids = [];
     for (let index = 0; index < 8; index += 1) ids.push(await publish('61', `${index}`));
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(61)}`).subscribe<{ notification: { id: string; title: string } }>(
-      RESUMING,
-      { userId: '61', after: ids[0] },
-    );
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(61)}`).subscribe<{ notification: { id: string; title: string } }>(RESUMING, {
+      userId: '61',
+      after: ids[0],
+    });
     const titles = [];
     for (let index = 0; index < 5; index += 1) titles.push((await subscription.next()).data!.notification.title);
     expect(titles).toEqual(['3', '4', '5', '6', '7']);

@@ -35,10 +35,14 @@ describe('the request body limit (Yoga’s, without a stream per request)', () =
   it('answers 413 to a body declared over the limit, and to a chunked body that grows over it', async () => {
     const server = await startTestApp();
     const declared = await new Promise<number>((resolve, reject) => {
-      const outgoing = request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(MAX_REQUEST_BODY_BYTES + 1) } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
+      const outgoing = request(
+        server.url,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(MAX_REQUEST_BODY_BYTES + 1) } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
       outgoing.on('error', reject);
       outgoing.write('{');
     });

@@ -21,8 +21,7 @@ describe('identifying a caller', () => {
     createUserTokenVerifier({ secret: SECRET, issuer: 'mechamap', audience: 'realtime' }),
     createPublisherTokenMatcher(['publisher-secret']),
   );
-  const token = (options: Parameters<typeof userToken>[1] = {}) =>
-    userToken(12, { secret: SECRET, issuer: 'mechamap', audience: 'realtime', ...options });
+  const token = (options: Parameters<typeof userToken>[1] = {}) => userToken(12, { secret: SECRET, issuer: 'mechamap', audience: 'realtime', ...options });
 
   it('tells anonymous, publisher and user apart', async () => {
     expect(await identify(undefined)).toEqual({ kind: 'anonymous' });

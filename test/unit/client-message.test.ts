@@ -13,8 +13,15 @@ describe('a client message parsed for graphql-ws', () => {
 
   it('leaves other messages as they were parsed, and text that is not JSON as it is, for graphql-ws to refuse', () => {
     const canonicalQuery = jest.fn((query: string) => query);
-    expect(parseClientMessage('{"type":"connection_init","payload":{"query":"x"}}', canonicalQuery)).toEqual({ type: 'connection_init', payload: { query: 'x' } });
-    expect(parseClientMessage('{"type":"subscribe","id":"1","payload":{"query":5}}', canonicalQuery)).toEqual({ type: 'subscribe', id: '1', payload: { query: 5 } });
+    expect(parseClientMessage('{"type":"connection_init","payload":{"query":"x"}}', canonicalQuery)).toEqual({
+      type: 'connection_init',
+      payload: { query: 'x' },
+    });
+    expect(parseClientMessage('{"type":"subscribe","id":"1","payload":{"query":5}}', canonicalQuery)).toEqual({
+      type: 'subscribe',
+      id: '1',
+      payload: { query: 5 },
+    });
     expect(canonicalQuery).not.toHaveBeenCalled();
     expect(parseClientMessage('[1,2', canonicalQuery)).toBe('[1,2');
     expect(() => parseMessage(parseClientMessage('[1,2', canonicalQuery))).toThrow();

@@ -56,11 +56,15 @@ describe('createTurnTaker', () => {
   it('does not make work wait while it stays within the budget', async () => {
     const takeTurn = createTurnTaker(1_000);
     let waited = 0;
-    await burst(20, () => {
-      const turn = takeTurn();
-      if (turn) waited += 1;
-      return turn;
-    }, () => undefined);
+    await burst(
+      20,
+      () => {
+        const turn = takeTurn();
+        if (turn) waited += 1;
+        return turn;
+      },
+      () => undefined,
+    );
     expect(waited).toBe(0);
   });
 
@@ -68,7 +72,11 @@ describe('createTurnTaker', () => {
     let jobsDone = 0;
     let jobsDoneWhenTheLoopCameRound: number | null = null;
     setImmediate(() => (jobsDoneWhenTheLoopCameRound = jobsDone));
-    await burst(40, () => null, (index) => (jobsDone = index));
+    await burst(
+      40,
+      () => null,
+      (index) => (jobsDone = index),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(jobsDoneWhenTheLoopCameRound).toBe(39);
   });

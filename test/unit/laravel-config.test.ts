@@ -53,7 +53,12 @@ describe("loadConfig: Laravel's broadcasters", () => {
     expectConfigError({ ...pusher, LARAVEL_CHANNEL_MAP: join(directory, 'absent.json') }, 'LARAVEL_CHANNEL_MAP names a file that cannot be read as JSON');
     expectConfigError({ ...pusher, LARAVEL_CHANNEL_MAP: write('broken.json', '{') }, 'LARAVEL_CHANNEL_MAP names a file that cannot be read as JSON');
     expectConfigError(
-      { LARAVEL_CHANNEL_MAP: write('bad.json', '{"notifications":{"channels":["u.{userId}"],"events":["N"]},"forumChannels":[{"channel":"f.{forumId}","visibility":"PUBLIC"}],"forumEvents":{"X":"NOPE"}}') },
+      {
+        LARAVEL_CHANNEL_MAP: write(
+          'bad.json',
+          '{"notifications":{"channels":["u.{userId}"],"events":["N"]},"forumChannels":[{"channel":"f.{forumId}","visibility":"PUBLIC"}],"forumEvents":{"X":"NOPE"}}',
+        ),
+      },
       'LARAVEL_CHANNEL_MAP names an invalid channel map',
     );
   });

@@ -42,7 +42,10 @@ describe('parseChannelMap', () => {
   it.each([
     [{ ...valid, forumEvents: { ThreadCreated: 'THREAD_OPENED' } }, 'forumEvents["ThreadCreated"] must be one of THREAD_CREATED'],
     [{ ...valid, forumChannels: [{ channel: 'forum.{forum}', visibility: 'PUBLIC' }] }, 'forumChannels[0].channel has an unknown placeholder {forum}'],
-    [{ ...valid, forumChannels: [{ channel: 'forum.{forumId}', visibility: 'EVERYONE' }] }, 'forumChannels[0].visibility must be one of PUBLIC, MEMBERS, STAFF'],
+    [
+      { ...valid, forumChannels: [{ channel: 'forum.{forumId}', visibility: 'EVERYONE' }] },
+      'forumChannels[0].visibility must be one of PUBLIC, MEMBERS, STAFF',
+    ],
     [{ ...valid, notifications: { channels: ['private-App.Models.User'], events: [NOTIFICATION_EVENT] } }, 'notifications.channels[0] must contain {userId}'],
     [{ ...valid, notifications: { channels: [], events: [NOTIFICATION_EVENT] } }, 'notifications.channels must be a non-empty array'],
     [{ ...valid, forumEvent: {} }, 'has unknown keys "forumEvent"'],
@@ -100,7 +103,18 @@ describe('translateBroadcast', () => {
     const data = { thread: { id: 345, title: 'Gears', forum_id: 9 }, post_id: 6789, user_id: 3, excerpt: 'First post', url: '/t/345' };
     expect(translateBroadcast(map, { channel: 'private-forum.12', event: 'App\\Events\\PostCreated', data })).toEqual({
       kind: 'forumActivity',
-      input: { kind: 'POST_CREATED', forumId: '12', threadId: '345', postId: '6789', actorId: '3', title: 'Gears', excerpt: 'First post', url: '/t/345', visibility: 'MEMBERS', data },
+      input: {
+        kind: 'POST_CREATED',
+        forumId: '12',
+        threadId: '345',
+        postId: '6789',
+        actorId: '3',
+        title: 'Gears',
+        excerpt: 'First post',
+        url: '/t/345',
+        visibility: 'MEMBERS',
+        data,
+      },
     });
     expect(translateBroadcast(map, { channel: 'thread.345', event: 'post.created', data })).toMatchObject({
       input: { forumId: '9', threadId: '345', visibility: 'PUBLIC' },
@@ -110,7 +124,10 @@ describe('translateBroadcast', () => {
   it('reports an unknown channel, an unknown event and forum activity without a forum', () => {
     expect(translateBroadcast(map, { channel: 'chat.1', event: 'MessageSent', data: {} })).toEqual({ kind: 'unknown_channel', name: 'chat.1' });
     expect(translateBroadcast(map, { channel: 'forum.1', event: 'UserBanned', data: {} })).toEqual({ kind: 'unknown_event', name: 'UserBanned' });
-    expect(translateBroadcast(map, { channel: 'private-App.Models.User.1', event: 'ThreadCreated', data: {} })).toEqual({ kind: 'unknown_event', name: 'ThreadCreated' });
+    expect(translateBroadcast(map, { channel: 'private-App.Models.User.1', event: 'ThreadCreated', data: {} })).toEqual({
+      kind: 'unknown_event',
+      name: 'ThreadCreated',
+    });
     expect(translateBroadcast(map, { channel: 'thread.1', event: 'ThreadUpdated', data: {} })).toMatchObject({ kind: 'malformed' });
   });
 });

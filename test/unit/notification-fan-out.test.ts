@@ -4,7 +4,15 @@ import { createTurnTaker } from '../../src/lib/event-loop-turns';
 import { createNotificationFanOut, type NotificationMember } from '../../src/transport/notification-fan-out';
 import { silentLogger } from '../utils/deliveries';
 
-const draft = (userId: string, title: string): NotificationDraft => ({ userId, type: 't', title, body: null, url: null, data: null, createdAt: new Date().toISOString() });
+const draft = (userId: string, title: string): NotificationDraft => ({
+  userId,
+  type: 't',
+  title,
+  body: null,
+  url: null,
+  data: null,
+  createdAt: new Date().toISOString(),
+});
 
 /** The fan-out on the in-memory bus (synchronous: every publish is queued at once), with frames collected per socket. */
 function fanOutOnMemoryBus() {

@@ -21,10 +21,12 @@ const schema = createGraphQLSchema({
 const FIELDS = ['id', 'userId', 'type', 'title', 'body', 'url', 'data', 'createdAt', '__typename'];
 
 const selection = fc.record({ field: fc.constantFrom(...FIELDS), alias: fc.option(fc.constantFrom('a', 'b', 'when'), { nil: undefined }) });
-const document = fc.record({ rootAlias: fc.option(fc.constant('mine'), { nil: undefined }), selections: fc.array(selection, { minLength: 1, maxLength: 8 }) }).map(
-  ({ rootAlias, selections }) =>
-    `subscription { ${rootAlias ? `${rootAlias}: ` : ''}notification(userId: "1") { ${selections.map(({ field, alias }) => (alias ? `${alias}: ${field}` : field)).join(' ')} } }`,
-);
+const document = fc
+  .record({ rootAlias: fc.option(fc.constant('mine'), { nil: undefined }), selections: fc.array(selection, { minLength: 1, maxLength: 8 }) })
+  .map(
+    ({ rootAlias, selections }) =>
+      `subscription { ${rootAlias ? `${rootAlias}: ` : ''}notification(userId: "1") { ${selections.map(({ field, alias }) => (alias ? `${alias}: ${field}` : field)).join(' ')} } }`,
+  );
 const text = fc.string({ maxLength: 12 });
 const event: fc.Arbitrary<NotificationEvent> = fc.record({
   id: fc.oneof(text, fc.constant(null as unknown as string)),
@@ -61,7 +63,9 @@ describe('compileNotificationProjection', () => {
     const project = compileNotificationProjection(schema, rootFieldOf('subscription { notification(userId: "1") { id createdAt } }'))!;
     const event = { id: '1-0', userId: '1', type: 't', title: 't', body: null, url: null, data: null, createdAt: 'not a date' };
     expect(project(event)).toBeNull();
-    expect(project({ ...event, createdAt: '2026-11-27T18:00:00.000Z' })).toEqual({ data: { notification: { id: '1-0', createdAt: new Date('2026-11-27T18:00:00.000Z') } } });
+    expect(project({ ...event, createdAt: '2026-11-27T18:00:00.000Z' })).toEqual({
+      data: { notification: { id: '1-0', createdAt: new Date('2026-11-27T18:00:00.000Z') } },
+    });
   });
 
   it('declines selections it cannot build directly', () => {

@@ -20,5 +20,4 @@ export async function postGraphQL<Data = Record<string, unknown>>(
   return { status: response.status, ...body };
 }
 
-export const errorCodes = (response: GraphQLResponse<unknown>): Array<string | undefined> =>
-  (response.errors ?? []).map((error) => error.extensions?.code);
+export const errorCodes = (response: GraphQLResponse<unknown>): Array<string | undefined> => (response.errors ?? []).map((error) => error.extensions?.code);

@@ -16,9 +16,13 @@ export async function startPrivateRedis() {
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const output = child.stdout!.setEncoding('utf8');
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: string) => chunk.includes('Ready to accept connections') && resolve();

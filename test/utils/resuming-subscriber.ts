@@ -78,4 +78,3 @@ export function resumingSubscriber(urls: string[], userId: string, token: string
     dispose: () => client.dispose(),
   };
 }
-

@@ -25,9 +25,17 @@ afterAll(() => {
 });
 
 /** Runs `src/main.ts` as `npm start` would, in a process of its own. */
-export function runService(env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
+export function runService(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+} {
   // One process (tsx as a loader, not its CLI, which would fork a second one that a kill misses).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...env },
+    stdio: 'pipe',
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';

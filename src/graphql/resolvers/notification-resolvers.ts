@@ -35,9 +35,7 @@ export function createNotificationResolvers({ bus, history, metrics, maxPayloadB
       notification: {
         async subscribe(_parent, args, { caller }) {
           const { userId, after } = checkNotificationSubscription(caller, args);
-          const stream = await unlessBusUnavailable(() =>
-            openNotificationStream(bus, history, userId, after, () => metrics.subscriptionEnded('notification')),
-          );
+          const stream = await unlessBusUnavailable(() => openNotificationStream(bus, history, userId, after, () => metrics.subscriptionEnded('notification')));
           metrics.subscriptionStarted('notification');
           return stream;
         },
