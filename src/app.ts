@@ -6,7 +6,8 @@ import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
-import { createCompiledPublisherMutations } from './graphql/use-compiled-publisher-mutations';
+import { SUBSCRIPTION_SHARING } from './graphql/schema';
+import { createSubscriptionPipeline } from './graphql/subscriptions/pipeline';
 import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -14,7 +15,6 @@ import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
 import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
-import { useSubscriptionEventExecution } from './graphql/use-subscription-event-execution';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
 import { withMutationFastPath } from './transport/http-mutation-fast-path';
@@ -22,6 +22,8 @@ import { createDocumentCache } from './graphql/document-cache';
 import { createTurnTaker } from './lib/event-loop-turns';
 import { MAX_REQUEST_BODY_BYTES } from './graphql/use-request-body-limit';
 import { reloadTlsOnChange } from './transport/tls-reloader';
+import { createSseWriter } from './transport/sse-writer';
+import { withSseSubscriptions } from './transport/sse-subscriptions';
 
 /**
  * Publishes over HTTP wait while more notification deliveries than this are queued in the
@@ -35,6 +37,9 @@ const MAX_QUEUED_DELIVERIES = 1000;
  * loop before it lets timers and other sockets in.
  */
 const WORK_SLICE_MS = 10;
+
+/** Idle event streams get a comment line this often, as Yoga's did. */
+const SSE_PING_INTERVAL_MS = 12_000;
 
 /** Close code 1012 (Service Restart): the client should reconnect, to this process or another. */
 export const RESTART_CLOSE_CODE = 1012;
@@ -71,7 +76,6 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     });
 
   let stopping = false;
-  const publisherMutations = createCompiledPublisherMutations();
   const yoga = createYogaServer({
     resolverDependencies: {
       bus,
@@ -85,22 +89,35 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), useSubscriptionEventExecution(), ...(laravel?.plugins ?? [])],
-    publisherMutations,
+    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
   });
 
   const documents = createDocumentCache();
   const takeTurnIfBusy = createTurnTaker(WORK_SLICE_MS);
+  const pipeline = createSubscriptionPipeline({ yoga, documents, sharing: SUBSCRIPTION_SHARING, metrics, bus, history, takeTurnIfBusy });
+  const mutations = withMutationFastPath({
+    yoga,
+    path: GRAPHQL_PATH,
+    identifyCaller,
+    documents,
+    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    logger,
+    admit: () => pipeline.whenDeliveriesBelow(MAX_QUEUED_DELIVERIES) ?? takeTurnIfBusy(),
+  });
+  const sseWriter = createSseWriter({
+    pingIntervalMs: SSE_PING_INTERVAL_MS,
+    maxBufferedBytes: config.limits.maxBufferedBytes,
+    onSlowConsumer: (bufferedBytes) => logger.warn({ bufferedBytes }, 'closing an event stream that does not read what it is sent'),
+  });
   const server = createHttpServer(
-    withMutationFastPath({
-      yoga,
+    withSseSubscriptions({
       path: GRAPHQL_PATH,
+      pipeline,
       identifyCaller,
-      documents,
-      publisherMutations,
+      writer: sseWriter,
       maxBodyBytes: MAX_REQUEST_BODY_BYTES,
       logger,
-      admit: () => webSocket.whenDeliveriesBelow(MAX_QUEUED_DELIVERIES) ?? takeTurnIfBusy(),
+      next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
     }),
     config.tls,
   );
@@ -108,14 +125,13 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
-    yoga,
+    pipeline,
     identifyCaller,
     metrics,
     logger,
     maxFrameBytes: config.maxFrameBytes,
     limits: config.limits,
     documents,
-    notifications: { bus, history },
     takeTurnIfBusy,
   });
 
@@ -148,6 +164,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     stopTlsReload();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
+    sseWriter.close();
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);

@@ -4,6 +4,11 @@ import { InvalidUserTokenError, type VerifyUserToken } from './user-token';
 
 export type IdentifyCaller = (authorization: string | null | undefined) => Promise<Caller>;
 
+/** The token of a `Bearer <token>` value, or null when the value is not one. */
+export function bearerTokenOf(authorization: string): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim())?.[1] ?? null;
+}
+
 /**
  * Turns an `Authorization` value (`Bearer <token>`) into a caller: no value is anonymous, a
  * publisher token is the publisher, a valid JWT is a user, anything else is invalid.
@@ -11,9 +16,8 @@ export type IdentifyCaller = (authorization: string | null | undefined) => Promi
 export function createCallerIdentifier(verifyUserToken: VerifyUserToken, isPublisherToken: IsPublisherToken): IdentifyCaller {
   return async (authorization) => {
     if (authorization == null || authorization.trim() === '') return ANONYMOUS;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
-    if (!match) return { kind: 'invalid', reason: 'the authorization value must be "Bearer <token>"' };
-    const token = match[1] as string;
+    const token = bearerTokenOf(authorization);
+    if (token === null) return { kind: 'invalid', reason: 'the authorization value must be "Bearer <token>"' };
     if (isPublisherToken(token)) return { kind: 'publisher' };
     try {
       return { kind: 'user', user: await verifyUserToken(token) };

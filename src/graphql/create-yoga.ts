@@ -6,8 +6,8 @@ import { useReadinessEndpoint } from '../observability/use-readiness-endpoint';
 import type { GraphQLContext } from './context';
 import { graphQLError } from './errors';
 import { useBadUserInputCode } from './use-bad-user-input-code';
-import type { CompiledPublisherMutations } from './use-compiled-publisher-mutations';
-import { useSubscriptionsEndAtTokenExpiry } from './use-subscriptions-end-at-token-expiry';
+import { useCompiledPublisherMutations } from './use-compiled-publisher-mutations';
+import { useEventExecution } from './subscriptions/use-event-execution';
 import { renderLocalGraphiQL, useLocalGraphiQLAssets } from './use-local-graphiql';
 import { createGraphQLSchema } from './schema';
 import { useRequestBodyLimit } from './use-request-body-limit';
@@ -22,11 +22,9 @@ export interface YogaOptions {
   readonly graphiql: false | { readonly headers?: Record<string, string>; readonly defaultQuery?: string };
   readonly isReady: () => boolean;
   readonly plugins: readonly Plugin[];
-  /** Their plugin runs the publisher's mutations compiled; the HTTP fast path runs them directly. */
-  readonly publisherMutations: CompiledPublisherMutations;
 }
 
-/** Set by the WebSocket adapter, which identifies the caller once per connection. */
+/** Set by the transports that identified the caller themselves (the subscription pipeline, the HTTP mutation path). */
 interface ServerContext {
   readonly caller?: Caller;
 }
@@ -63,9 +61,9 @@ export function createYogaServer(options: YogaOptions) {
     },
     plugins: [
       useReadinessEndpoint(options.isReady),
-      options.publisherMutations.plugin,
+      useCompiledPublisherMutations(),
+      useEventExecution(),
       useBadUserInputCode(),
-      useSubscriptionsEndAtTokenExpiry(),
       ...(options.graphiql ? [useLocalGraphiQLAssets()] : []),
       ...options.plugins,
       useRequestBodyLimit(),

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { createSchema } from 'graphql-yoga';
 import type { GraphQLContext } from './context';
-import { createForumResolvers } from './resolvers/forum-resolvers';
-import { createNotificationResolvers } from './resolvers/notification-resolvers';
-import { createPresenceResolvers } from './resolvers/presence-resolvers';
+import { createForumResolvers, forumActivitySharing } from './resolvers/forum-resolvers';
+import { createNotificationResolvers, notificationSharing } from './resolvers/notification-resolvers';
+import { createPresenceResolvers, threadViewersSharing } from './resolvers/presence-resolvers';
 import type { ResolverDependencies } from './resolvers/resolver-dependencies';
-import { createTypingResolvers } from './resolvers/typing-resolvers';
+import { createTypingResolvers, typingSharing } from './resolvers/typing-resolvers';
+import type { SubscriptionSharings } from './subscriptions/subscription-sharing';
 import { createViewerResolvers } from './resolvers/viewer-resolvers';
 
 /** The SDL files in schema/, the source of truth; this file sits two levels below it in src/ and dist/. */
@@ -19,6 +20,14 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .sort()
     .map((name) => readFileSync(join(dir, name), 'utf8'));
 }
+
+/** How each subscription field's subscribers share work, as each resolver file declares it. */
+export const SUBSCRIPTION_SHARING: SubscriptionSharings = {
+  notification: notificationSharing,
+  forumActivity: forumActivitySharing,
+  threadViewers: threadViewersSharing,
+  typing: typingSharing,
+};
 
 export function createGraphQLSchema(dependencies: ResolverDependencies) {
   return createSchema<GraphQLContext>({

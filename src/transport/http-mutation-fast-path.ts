@@ -2,10 +2,9 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, maskError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { IdentifyCaller } from '../auth/identify-caller';
-import type { Caller } from '../auth/caller';
-import type { DocumentCache, ValidatedDocument } from '../graphql/document-cache';
-import type { CompiledPublisherMutations } from '../graphql/use-compiled-publisher-mutations';
+import type { DocumentCache } from '../graphql/document-cache';
 import type { Logger } from '../observability/logger';
+import { readBody } from './read-body';
 
 export interface MutationFastPathOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,7 +13,6 @@ export interface MutationFastPathOptions {
   readonly path: string;
   readonly identifyCaller: IdentifyCaller;
   readonly documents: DocumentCache;
-  readonly publisherMutations: CompiledPublisherMutations;
   /** Bodies longer than this are left to Yoga, which refuses them (413). */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
@@ -72,29 +70,19 @@ function plainParamsOf(text: string): PlainParams | null {
   return { query, variables: (variables ?? undefined) as PlainParams['variables'], operationName: operationName ?? undefined };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.once('end', () => resolve(text));
-    request.once('error', reject);
-  });
-}
-
 /**
  * Runs the mutations Laravel sends through Yoga's GraphQL pipeline — the same enveloped parse,
  * validation, context and execute, so every plugin (query limits, error masking, error codes)
  * applies — but without Yoga's Fetch API layer (a `Request`, `Headers` and `Response` per call,
  * content negotiation, a chain of promises), which cost more CPU than the mutation itself.
- * A publisher's mutation that succeeds skips the pipeline's execute too (its hooks only
- * rework errors); one that fails is answered through it. Every other request, and any request this path is not sure about (a bad body, a bad token, a
- * document that does not validate, a query or subscription), goes to Yoga untouched, or with
+ * A publisher's mutation runs compiled (see `useCompiledPublisherMutations`), inside that
+ * pipeline. Every other request, and any request this path is not sure about (a bad body, a
+ * bad token, a document that does not validate, a query or subscription), goes to Yoga untouched, or with
  * its body already read; a result with errors is rendered by Yoga's own result processor. So a
  * caller gets the same answer, byte for byte, either way.
  */
 export function withMutationFastPath(options: MutationFastPathOptions): RequestListener {
-  const { yoga, path, identifyCaller, documents, publisherMutations, maxBodyBytes, admit } = options;
+  const { yoga, path, identifyCaller, documents, maxBodyBytes, admit } = options;
   const log = options.logger.child({ component: 'http-mutations' });
 
   /** Lets Yoga answer a request whose body was read here: whatwg-node uses `request.body` when set. */
@@ -113,32 +101,6 @@ export function withMutationFastPath(options: MutationFastPathOptions): RequestL
     response.writeHead(processed.status, Object.fromEntries(processed.headers)).end(body);
   };
 
-  /** The publisher's mutation run outside the pipeline: null when it has no compiled form. */
-  const runDirectly = (caller: Caller, validated: ValidatedDocument, params: PlainParams) =>
-    caller.kind === 'publisher'
-      ? publisherMutations.runDirectly({
-          schema: validated.schema,
-          document: validated.document,
-          operationName: params.operationName,
-          variableValues: params.variables,
-          contextValue: { caller },
-        })
-      : null;
-
-  /** Executes through the pipeline, or lets its hooks (masking, error codes) make the answer of a direct run with errors. */
-  const executeEnveloped = async (caller: Caller, validated: ValidatedDocument, params: PlainParams, direct: ExecutionResult | null) => {
-    const enveloped = yoga.getEnveloped({ params, caller, ...(direct && publisherMutations.carrying(direct)) });
-    const contextValue = await enveloped.contextFactory();
-    const args = {
-      schema: enveloped.schema,
-      document: validated.document,
-      operationName: params.operationName,
-      variableValues: params.variables,
-      contextValue,
-    };
-    return (await enveloped.execute(args)) as ExecutionResult;
-  };
-
   const answer = async (request: IncomingMessage, response: ServerResponse, text: string) => {
     const params = plainParamsOf(text);
     if (!params) return handOver(request, response, text);
@@ -152,8 +114,9 @@ export function withMutationFastPath(options: MutationFastPathOptions): RequestL
     if (admitted) await admitted;
     let result: ExecutionResult;
     try {
-      const direct = await runDirectly(caller, validated, params);
-      result = direct && direct.errors === undefined ? direct : await executeEnveloped(caller, validated, params, direct);
+      const enveloped = yoga.getEnveloped({ params, caller });
+      const args = { schema: enveloped.schema, document: validated.document, operationName: params.operationName, variableValues: params.variables };
+      result = (await enveloped.execute({ ...args, contextValue: await enveloped.contextFactory() })) as ExecutionResult;
     } catch (error) {
       log.error({ err: error }, 'a mutation failed unexpectedly');
       result = { errors: [maskError(error, 'Unexpected error.') as never] };

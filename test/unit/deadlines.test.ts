@@ -1,4 +1,4 @@
-import { createDeadlines } from '../../src/transport/deadlines';
+import { createDeadlines } from '../../src/lib/deadlines';
 
 describe('deadlines on one timer', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));

@@ -8,8 +8,12 @@ import { assertPublisher, audienceOf } from '../authorize';
 import { subscribersOf, type GraphQLContext } from '../context';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers } from '../generated/resolvers-types';
+import type { SubscriptionSharing } from '../subscriptions/subscription-sharing';
 import { assertBatch, assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
+
+/** The resolver decides visibility by the caller's classes alone: subscribers of one set of classes share. */
+export const forumActivitySharing: SubscriptionSharing = { kind: 'group', groupOf: (caller) => visibleClasses(audienceOf(caller)).join(',') };
 
 export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId }: ResolverDependencies): Resolvers {
   return {

@@ -3,11 +3,18 @@ import type { NotificationEvent } from '../../events/payloads';
 import { openNotificationStream } from '../../history/replay-then-live';
 import { assertPublisher } from '../authorize';
 import { subscribersOf, type GraphQLContext } from '../context';
-import { checkNotificationSubscription } from '../notification-subscription';
+import { checkNotificationSubscription, type NotificationSubscriptionArgs } from '../notification-subscription';
+import type { SubscriptionSharing } from '../subscriptions/subscription-sharing';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers } from '../generated/resolvers-types';
 import { assertBatch, assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
+
+/** A user's subscriptions share their channel; each replays from its own `after`. */
+export const notificationSharing: SubscriptionSharing = {
+  kind: 'user',
+  check: (caller, args) => checkNotificationSubscription(caller, args as unknown as NotificationSubscriptionArgs),
+};
 
 export function createNotificationResolvers({ bus, history, metrics, maxPayloadBytes }: ResolverDependencies): Resolvers {
   return {
@@ -39,7 +46,7 @@ export function createNotificationResolvers({ bus, history, metrics, maxPayloadB
           metrics.subscriptionStarted('notification');
           return stream;
         },
-        // The WebSocket adapter may run one execution for several of a user's subscriptions.
+        // The subscription pipeline may run one execution for several of a user's subscriptions.
         resolve(event: NotificationEvent, _args: unknown, context: GraphQLContext) {
           metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribersOf(context));
           return event;

@@ -6,6 +6,7 @@ import { assertPublisher } from '../authorize';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers, ThreadViewers } from '../generated/resolvers-types';
 import { assertMaySeeThread } from '../thread-access';
+import type { SubscriptionSharing } from '../subscriptions/subscription-sharing';
 import type { ResolverDependencies } from './resolver-dependencies';
 
 /** Everyone sees how many are reading; only signed-in users (and the publisher) see who. */
@@ -13,6 +14,9 @@ function viewOf(threadId: string, snapshot: PresenceSnapshot, caller: Caller): T
   const mayKnowWho = caller.kind === 'user' || caller.kind === 'publisher';
   return { threadId, count: snapshot.count, viewers: mayKnowWho ? snapshot.userIds.map((id) => ({ id })) : [] };
 }
+
+/** Each subscriber is present in the thread for as long as it subscribes: nothing is shared. */
+export const threadViewersSharing: SubscriptionSharing = { kind: 'none' };
 
 export function createPresenceResolvers({ bus, metrics, presence }: ResolverDependencies): Resolvers {
   return {

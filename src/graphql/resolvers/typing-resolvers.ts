@@ -4,10 +4,22 @@ import { openEventStream } from '../../pubsub/event-stream';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers } from '../generated/resolvers-types';
 import { assertMaySeeThread, assertSignedIn } from '../thread-access';
+import { audienceOf } from '../authorize';
+import { visibleClasses } from '../../events/visibility';
+import type { SubscriptionSharing } from '../subscriptions/subscription-sharing';
 import type { ResolverDependencies } from './resolver-dependencies';
 
 /** At most one typing broadcast per user and thread in this window, across every process. */
 export const TYPING_WINDOW_MS = 2_000;
+
+/**
+ * One user's subscriptions to a thread (their tabs) share: the resolver reads the user (their
+ * own typing is never echoed) and what their roles may see.
+ */
+export const typingSharing: SubscriptionSharing = {
+  kind: 'group',
+  groupOf: (caller) => (caller.kind === 'user' ? `${caller.user.id}\u0000${visibleClasses(audienceOf(caller)).join(',')}` : caller.kind),
+};
 
 export function createTypingResolvers({ bus, metrics, presence }: ResolverDependencies): Resolvers {
   return {

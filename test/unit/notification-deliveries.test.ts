@@ -1,7 +1,9 @@
 import { createDelivery } from '../../src/history/create-delivery';
 import type { NotificationDraft } from '../../src/history/notification-history';
 import { createTurnTaker } from '../../src/lib/event-loop-turns';
-import { createNotificationFanOut, type NotificationMember } from '../../src/transport/notification-fan-out';
+import { createNotificationDeliveries } from '../../src/graphql/subscriptions/notification-deliveries';
+import type { EncodedResult, Subscriber } from '../../src/graphql/subscriptions/subscriber';
+import { ANONYMOUS } from '../../src/auth/caller';
 import { silentLogger } from '../utils/deliveries';
 
 const draft = (userId: string, title: string): NotificationDraft => ({
@@ -14,36 +16,35 @@ const draft = (userId: string, title: string): NotificationDraft => ({
   createdAt: new Date().toISOString(),
 });
 
-/** The fan-out on the in-memory bus (synchronous: every publish is queued at once), with frames collected per socket. */
-function fanOutOnMemoryBus() {
+/** The deliveries on the in-memory bus (synchronous: every publish is queued at once), with the titles every subscriber was sent. */
+function deliveriesOnMemoryBus() {
   const { bus, history } = createDelivery({ kind: 'memory' }, { maxPerUser: 100, maxAgeSeconds: 3600 }, silentLogger);
   const titlesSent: string[] = [];
   const waiters: Array<{ count: number; resolve(): void }> = [];
   /** Resolves once `count` frames have been sent. */
   const sent = (count: number) => new Promise<void>((resolve) => waiters.push({ count, resolve }));
-  const fanOut = createNotificationFanOut<string, NotificationMember<string>>({
-    bus,
-    history,
-    executionKey: () => '',
-    execute: async (_member, event) => ({ data: { notification: { title: event.title } } }),
-    send: (_socket, frame) => {
-      titlesSent.push(JSON.parse(frame.toString()).payload.data.notification.title);
+  const deliveries = createNotificationDeliveries({ bus, history, onLive: () => undefined, takeTurnIfBusy: createTurnTaker(10) });
+  const subscriber: Subscriber = {
+    caller: ANONYMOUS,
+    bearerToken: undefined,
+    send: (result: EncodedResult) => {
+      titlesSent.push(JSON.parse(result.json).data.notification.title);
       for (const waiter of waiters) if (titlesSent.length === waiter.count) waiter.resolve();
     },
-    onLive: () => undefined,
-    takeTurnIfBusy: createTurnTaker(10),
-  });
-  const join = (userId: string) => fanOut.join({ socket: `socket of ${userId}`, operationId: '1', userId, after: null });
-  return { history, fanOut, titlesSent, sent, join };
+    end: () => undefined,
+  };
+  const join = (userId: string) =>
+    deliveries.join({ userId, after: null, executionKey: '', execute: async (event) => ({ data: { notification: { title: event.title } } }) }, subscriber);
+  return { history, deliveries, titlesSent, sent, join };
 }
 
-describe('the notification fan-out', () => {
+describe('the notification deliveries', () => {
   it('tells publishers when its backlog has dropped below a limit, and delivers everything in order', async () => {
-    const { history, fanOut, titlesSent, sent, join } = fanOutOnMemoryBus();
+    const { history, deliveries, titlesSent, sent, join } = deliveriesOnMemoryBus();
     await join('u');
-    expect(fanOut.whenBacklogBelow(10)).toBeNull();
+    expect(deliveries.whenBacklogBelow(10)).toBeNull();
     const published = Array.from({ length: 50 }, (_, index) => history.publish(draft('u', `n${index}`)));
-    const caughtUp = fanOut.whenBacklogBelow(10);
+    const caughtUp = deliveries.whenBacklogBelow(10);
     expect(caughtUp).not.toBeNull();
     await caughtUp;
     // Fewer than 10 wait: at least 41 have started, and it did not wait for all 50.
@@ -54,7 +55,7 @@ describe('the notification fan-out', () => {
   });
 
   it('serves every user with events waiting in turn, each user’s in order', async () => {
-    const { history, titlesSent, sent, join } = fanOutOnMemoryBus();
+    const { history, titlesSent, sent, join } = deliveriesOnMemoryBus();
     await Promise.all([join('a'), join('b')]);
     for (let index = 0; index < 3; index += 1) {
       void history.publish(draft('a', `a${index}`));

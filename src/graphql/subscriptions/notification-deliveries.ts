@@ -1,33 +1,27 @@
 import type { ExecutionResult } from 'graphql';
-import type { NotificationEvent } from '../events/payloads';
-import { notificationTopic } from '../events/topics';
-import type { NotificationHistory } from '../history/notification-history';
-import { compareStreamPositions } from '../history/stream-position';
-import type { EventBus, Unsubscribe } from '../pubsub/event-bus';
-import { subscribeTopic } from '../pubsub/event-stream';
-import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
-import { BypassedIterator } from './bypassed-iterator';
-import { nextFrames } from './next-frames';
+import type { NotificationEvent } from '../../events/payloads';
+import { notificationTopic } from '../../events/topics';
+import type { NotificationHistory } from '../../history/notification-history';
+import { compareStreamPositions } from '../../history/stream-position';
+import type { TakeTurnIfBusy } from '../../lib/event-loop-turns';
+import type { EventBus, Unsubscribe } from '../../pubsub/event-bus';
+import { subscribeTopic } from '../../pubsub/event-stream';
+import { EncodedResult, type OpenSubscription, type Subscriber } from './subscriber';
 
-/** One socket's `notification` operation, already authorized. */
-export interface NotificationMember<Socket> {
-  readonly socket: Socket;
-  /** The graphql-ws operation id, as the client chose it. */
-  readonly operationId: string;
+/** One `notification` subscription, already authorized, as the pipeline prepared it. */
+export interface NotificationRequest {
   readonly userId: string;
   /** Replay from after this position first; null: live only. */
   readonly after: string | null;
+  /** A user's requests with equal keys share one execution per event (document, operation name, variables). */
+  readonly executionKey: string;
+  /** Runs the request's selection against one event, for `subscribers` members at once (they are counted as deliveries). */
+  execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult>;
 }
 
-export interface NotificationFanOutOptions<Socket, Member extends NotificationMember<Socket>> {
+export interface NotificationDeliveriesOptions {
   readonly bus: EventBus;
   readonly history: NotificationHistory;
-  /** Members of one user with equal keys share one execution per event (document, operation name, variables). */
-  readonly executionKey: (member: Member) => string;
-  /** Runs the member's document against one event, for `subscribers` members at once (they are counted as deliveries). */
-  readonly execute: (member: Member, event: NotificationEvent, subscribers: number) => Promise<ExecutionResult>;
-  /** Sends one frame to one socket (and applies the slow-consumer bound). */
-  readonly send: (socket: Socket, frame: Buffer) => void;
   /** Live-subscription bookkeeping, +1 when a member goes live and -1 when a live member leaves. */
   readonly onLive: (delta: 1 | -1) => void;
   /**
@@ -37,8 +31,8 @@ export interface NotificationFanOutOptions<Socket, Member extends NotificationMe
   readonly takeTurnIfBusy: TakeTurnIfBusy;
 }
 
-/** A member's state, which is also the iterator graphql-ws holds for its operation. */
-class MemberState<Member extends NotificationMember<unknown>> extends BypassedIterator {
+/** A member's state: one small object per subscriber, with shared methods. */
+class MemberState implements OpenSubscription {
   phase: 'replaying' | 'live' | 'left';
   /** Live events that arrived while the member's history was being read or replayed. */
   buffered: NotificationEvent[] = [];
@@ -46,53 +40,53 @@ class MemberState<Member extends NotificationMember<unknown>> extends BypassedIt
   counted = false;
 
   constructor(
-    readonly member: Member,
-    readonly group: UserGroup<Member>,
+    readonly request: NotificationRequest,
+    readonly subscriber: Subscriber,
+    readonly group: UserGroup,
     /** Events numbered up to this were dispatched before the member joined: not its to receive. */
     readonly joinedAt: number,
-    private readonly leave: (group: UserGroup<Member>, state: MemberState<Member>) => void,
+    private readonly leave: (group: UserGroup, state: MemberState) => void,
   ) {
-    super();
-    this.phase = member.after === null ? 'live' : 'replaying';
+    this.phase = request.after === null ? 'live' : 'replaying';
   }
 
-  protected onReturn(): void {
+  close(): void {
     this.leave(this.group, this);
   }
 }
 
-type Job<Member extends NotificationMember<unknown>> =
-  { readonly event: NotificationEvent; readonly seq: number } | { readonly replayFor: MemberState<Member>; readonly events: NotificationEvent[] };
+type Job = { readonly event: NotificationEvent; readonly seq: number } | { readonly replayFor: MemberState; readonly events: NotificationEvent[] };
 
-interface UserGroup<Member extends NotificationMember<unknown>> {
+interface UserGroup {
   readonly userId: string;
-  readonly members: Set<MemberState<Member>>;
+  readonly members: Set<MemberState>;
   /** The process's bus subscription of the user's channel (shared with any other reader of it). */
   live: Promise<Unsubscribe>;
   /** Events dispatched so far. */
   seq: number;
-  readonly queue: Job<Member>[];
+  readonly queue: Job[];
   /** In the ready queue (it has jobs waiting). */
   scheduled: boolean;
 }
 
 /**
- * A user's `notification` subscriptions on this process's sockets, without an event stream,
- * a GraphQL context or graphql-js iterators of their own: one queue per user, fed by the
- * user's one bus subscription, and per event one execution per distinct (document, operation
- * name, variables) among that user's subscriptions, its frame written straight to each socket.
+ * A user's `notification` subscriptions in this process, over any transport, without an event
+ * stream, a GraphQL context or graphql-js iterators of their own: one queue per user, fed by
+ * the user's one bus subscription, and per event one execution per distinct (document,
+ * operation name, variables) among that user's subscriptions, serialized once and handed to
+ * each subscriber.
  *
- * Guarantees, the same as `openNotificationStream`'s for each member: with `after`, the user's
+ * Guarantees for each member (the replay-then-live handover of `openNotificationStream`): with `after`, the user's
  * channel is live before the history is read; the history after `after` is sent first, oldest
  * first, then live events after the last replayed position (no gap, no duplicate); every
  * member receives events in the bus's order; a member receives nothing dispatched before it
  * joined. Events of one user are handled one at a time, so order holds across the awaits.
  */
-export function createNotificationFanOut<Socket, Member extends NotificationMember<Socket>>(options: NotificationFanOutOptions<Socket, Member>) {
-  const { bus, history, executionKey, execute, send, onLive, takeTurnIfBusy } = options;
-  const groups = new Map<string, UserGroup<Member>>();
+export function createNotificationDeliveries(options: NotificationDeliveriesOptions) {
+  const { bus, history, onLive, takeTurnIfBusy } = options;
+  const groups = new Map<string, UserGroup>();
 
-  const leave = (group: UserGroup<Member>, state: MemberState<Member>) => {
+  const leave = (group: UserGroup, state: MemberState) => {
     if (state.phase === 'left') return;
     state.phase = 'left';
     state.buffered = [];
@@ -107,37 +101,37 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
     );
   };
 
-  /** One execution per distinct key among `targets`, one frame per operation id. */
-  const deliver = async (group: UserGroup<Member>, targets: MemberState<Member>[], event: NotificationEvent) => {
-    const byKey = new Map<string, MemberState<Member>[]>();
+  /** One execution per distinct key among `targets`, one serialized result for all that share it. */
+  const deliver = async (group: UserGroup, targets: MemberState[], event: NotificationEvent) => {
+    const byKey = new Map<string, MemberState[]>();
     if (targets.length === 1) byKey.set('', targets);
     else
       for (const state of targets) {
-        const key = executionKey(state.member);
+        const key = state.request.executionKey;
         const same = byKey.get(key);
         if (same) same.push(state);
         else byKey.set(key, [state]);
       }
     for (const sharing of byKey.values()) {
-      let frameFor: (operationId: string) => Buffer;
+      let result: EncodedResult;
       try {
-        frameFor = nextFrames(await execute(sharing[0]!.member, event, sharing.length));
+        result = new EncodedResult(await sharing[0]!.request.execute(event, sharing.length));
       } catch (error) {
         for (const state of sharing) {
           leave(group, state);
-          state.finish(error);
+          state.subscriber.end(error);
         }
         continue;
       }
       for (const state of sharing) {
-        if (state.phase !== 'left') send(state.member.socket, frameFor(state.member.operationId));
+        if (state.phase !== 'left') state.subscriber.send(result);
       }
     }
   };
 
-  const run = async (group: UserGroup<Member>, job: Job<Member>) => {
+  const run = async (group: UserGroup, job: Job) => {
     if ('event' in job) {
-      const targets: MemberState<Member>[] = [];
+      const targets: MemberState[] = [];
       for (const state of group.members) {
         if (job.seq <= state.joinedAt) continue;
         if (state.phase === 'replaying') state.buffered.push(job.event);
@@ -149,7 +143,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
     // The handover, as openNotificationStream makes it: what was live at or before the last
     // replayed position was in the history too and is skipped.
     const state = job.replayFor;
-    state.lastReplayed = job.events.at(-1)?.id ?? state.member.after;
+    state.lastReplayed = job.events.at(-1)?.id ?? state.request.after;
     for (const event of job.events) if (state.phase !== 'left') await deliver(group, [state], event);
     for (;;) {
       const event = state.buffered.shift();
@@ -160,7 +154,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
   };
 
   /** Users with jobs waiting, in the order they got them. */
-  const ready: UserGroup<Member>[] = [];
+  const ready: UserGroup[] = [];
   let pumping = false;
   /** Jobs queued and not started, and who waits for that number to drop below their limit. */
   let backlog = 0;
@@ -193,7 +187,7 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
     }
   };
 
-  const enqueue = (group: UserGroup<Member>, job: Job<Member>) => {
+  const enqueue = (group: UserGroup, job: Job) => {
     backlog += 1;
     group.queue.push(job);
     if (!group.scheduled) {
@@ -203,10 +197,10 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
     void pump();
   };
 
-  const groupOf = (userId: string): UserGroup<Member> => {
+  const groupOf = (userId: string): UserGroup => {
     const existing = groups.get(userId);
     if (existing) return existing;
-    const group: UserGroup<Member> = { userId, members: new Set(), live: Promise.resolve(async () => {}), seq: 0, queue: [], scheduled: false };
+    const group: UserGroup = { userId, members: new Set(), live: Promise.resolve(async () => {}), seq: 0, queue: [], scheduled: false };
     group.live = subscribeTopic(bus, notificationTopic(userId), (event) => {
       group.seq += 1;
       enqueue(group, { event, seq: group.seq });
@@ -221,22 +215,19 @@ export function createNotificationFanOut<Socket, Member extends NotificationMemb
 
   return {
     /**
-     * Makes `member` live (its user's channel confirmed, its history read when it has an
-     * `after`) and resolves with its iterator for graphql-ws, which yields nothing (frames
-     * bypass it) and ends when the member completes. Resolves with null when the bus or the
-     * history failed: the caller then takes the ordinary path, which reports the error.
+     * Makes the request's subscriber a member, live once its user's channel is confirmed and
+     * its history read (when it has an `after`). Resolves with null when the bus or the history
+     * failed: the caller then takes the ordinary path, which reports the error.
      */
-    async join(member: Member): Promise<AsyncIterableIterator<never> | null> {
-      const group = groupOf(member.userId);
-      const state = new MemberState(member, group, group.seq, leave);
+    async join(request: NotificationRequest, subscriber: Subscriber): Promise<OpenSubscription | null> {
+      const group = groupOf(request.userId);
+      const state = new MemberState(request, subscriber, group, group.seq, leave);
       group.members.add(state);
       try {
         await group.live;
-        if (member.after !== null) {
-          const events = await history.readAfter(member.userId, member.after);
-          if (state.phase !== 'left') {
-            enqueue(group, { replayFor: state, events });
-          }
+        if (request.after !== null) {
+          const events = await history.readAfter(request.userId, request.after);
+          if (state.phase !== 'left') enqueue(group, { replayFor: state, events });
         }
       } catch {
         leave(group, state);

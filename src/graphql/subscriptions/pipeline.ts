@@ -1,0 +1,290 @@
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  GraphQLError,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
+import type { Caller } from '../../auth/caller';
+import type { NotificationEvent } from '../../events/payloads';
+import type { NotificationHistory } from '../../history/notification-history';
+import type { TakeTurnIfBusy } from '../../lib/event-loop-turns';
+import type { Metrics, SubscriptionField } from '../../observability/metrics';
+import type { EventBus } from '../../pubsub/event-bus';
+import type { DocumentCache, ValidatedDocument } from '../document-cache';
+import { compileNotificationProjection, type NotificationProjection } from '../notification-projection';
+import { createNotificationDeliveries, type NotificationRequest } from './notification-deliveries';
+import { createSharedExecutions, type StartedExecution } from './shared-executions';
+import type { OpenSubscription, Subscriber } from './subscriber';
+import type { SubscriptionSharings } from './subscription-sharing';
+import { EVENT_EXECUTION } from './use-event-execution';
+
+/** An operation as every transport receives it. */
+export interface OperationRequest {
+  readonly query: string;
+  readonly variables?: Record<string, unknown> | null;
+  readonly operationName?: string | null;
+}
+
+/** What an authorization hook is asked about: one subscriber's subscription, its arguments coerced. */
+export interface SubscriptionAuthorizationRequest {
+  readonly field: SubscriptionField;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly caller: Caller;
+  /** The caller's own token, when the transport keeps it (`keepBearerToken`). */
+  readonly bearerToken: string | undefined;
+}
+
+/**
+ * Where decisions made outside the service (Laravel's channel authorization, issue 19) plug in.
+ * Both run for WebSocket and SSE subscribers alike.
+ */
+export interface SubscriptionHooks {
+  /**
+   * Called once per subscriber when it opens, after the field's own checks, before it joins
+   * anything: throw a GraphQLError (`graphQLError('FORBIDDEN' | 'UNAUTHENTICATED' |
+   * 'UNAVAILABLE', …)`) to refuse it; the subscriber receives it as the operation's result.
+   */
+  readonly authorize?: (request: SubscriptionAuthorizationRequest) => Promise<void>;
+  /**
+   * For fields whose subscribers share an execution (`group` sharing): called per event and
+   * member, before the event is executed; a member it returns false for does not receive that
+   * event. It runs for every member of every event: consult memory (a cache filled at
+   * `authorize`), never the network.
+   */
+  readonly deliverTo?: (field: SubscriptionField, event: unknown, subscriber: Subscriber) => boolean;
+}
+
+/** An operation ready to run for any number of subscribers of the caller it was prepared for. */
+export interface PreparedOperation {
+  /** The validated document, for transports that must show it to their protocol library. */
+  readonly validated: ValidatedDocument;
+  readonly operationName: string | null | undefined;
+  readonly variables: Record<string, unknown> | null | undefined;
+  /** The subscription field, or null for a query or mutation (one result, then the end). */
+  readonly field: SubscriptionField | null;
+  /** Subscribers whose prepared operations have equal keys share work. */
+  readonly shareKey: string;
+  /**
+   * Runs the operation for `subscriber`: resolves once it is live with the handle that closes
+   * it, or with the one result it gets instead (a query's or mutation's result, or the errors
+   * that refused the subscription — then nothing was opened and `subscriber` is not called).
+   * Later results go to `subscriber.send`, the end to `subscriber.end`.
+   */
+  open(subscriber: Subscriber): Promise<OpenSubscription | ExecutionResult>;
+}
+
+export interface SubscriptionPipelineOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the pipeline works with any Yoga instance's contexts
+  readonly yoga: YogaServerInstance<any, any>;
+  /** Validated documents, shared with the HTTP mutation path. */
+  readonly documents: DocumentCache;
+  readonly sharing: SubscriptionSharings;
+  readonly metrics: Metrics;
+  /** Where `notification` subscriptions read from: the same bus and history as the resolver's. */
+  readonly bus: EventBus;
+  readonly history: NotificationHistory;
+  readonly takeTurnIfBusy: TakeTurnIfBusy;
+  readonly hooks?: SubscriptionHooks;
+}
+
+/** The subscription's single root field (validation allows no other), unless a directive or fragment hides it. */
+function rootFieldOf(operation: OperationDefinitionNode): FieldNode | null {
+  if ((operation.directives?.length ?? 0) > 0 || operation.selectionSet.selections.length !== 1) return null;
+  const [selection] = operation.selectionSet.selections;
+  return selection?.kind === Kind.FIELD && (selection.directives?.length ?? 0) === 0 ? selection : null;
+}
+
+/**
+ * One subscription engine under every transport. A transport turns its protocol's message into
+ * an `OperationRequest`, calls `prepare` with the caller it identified, `open`s the result with
+ * a `Subscriber` of its own, and writes what that subscriber is sent; everything between is here,
+ * once: document validation (through Yoga's plugins), argument coercion, authorization (the
+ * field's and the `authorize` hook), the sharing each field declares (one subscription and one
+ * execution per group; a user's channel shared with the replay-then-live handover per member),
+ * delivery metrics and the `deliverTo` filter. Executions run through Yoga's enveloped
+ * `subscribe`/`execute` (see `useEventExecution`), so error masking and codes are those of HTTP.
+ */
+export function createSubscriptionPipeline(options: SubscriptionPipelineOptions) {
+  const { yoga, documents, sharing, metrics, hooks = {} } = options;
+  const envelop = (request: OperationRequest, caller: Caller) => yoga.getEnveloped({ params: request, caller });
+
+  const sharedExecutions = createSharedExecutions({
+    onMembersLive: (field, delta) => metrics.subscriptionsChanged(field, delta),
+    filter: hooks.deliverTo ?? null,
+  });
+  const notifications = createNotificationDeliveries({
+    bus: options.bus,
+    history: options.history,
+    onLive: (delta) => metrics.subscriptionsChanged('notification', delta),
+    takeTurnIfBusy: options.takeTurnIfBusy,
+  });
+
+  /** The arguments of `field` coerced from the variables, or null when they do not coerce (the execution reports it). */
+  const argumentsOf = (validated: ValidatedDocument, operation: OperationDefinitionNode, field: FieldNode, variables: OperationRequest['variables']) => {
+    const definition = validated.schema.getSubscriptionType()?.getFields()[field.name.value];
+    const coerced = getVariableValues(validated.schema, operation.variableDefinitions ?? [], variables ?? {});
+    return definition && !coerced.errors ? getArgumentValues(definition, field, coerced.coerced) : null;
+  };
+
+  /** Runs the `authorize` hook, if any: the errors it refused with, else null. */
+  const refusedByHook = async (field: SubscriptionField, args: Record<string, unknown> | null, subscriber: Subscriber): Promise<ExecutionResult | null> => {
+    if (!hooks.authorize || args === null) return null;
+    try {
+      await hooks.authorize({ field, args, caller: subscriber.caller, bearerToken: subscriber.bearerToken });
+      return null;
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
+    }
+  };
+
+  /** One subscription and one execution per event for every subscriber with this key (see `createSharedExecutions`). */
+  const startGroup = (request: OperationRequest, caller: Caller, validated: ValidatedDocument) => async (members: ReadonlySet<unknown>) => {
+    const enveloped = envelop(request, caller);
+    const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: members, [EVENT_EXECUTION]: true });
+    const args: ExecutionArgs = {
+      schema: enveloped.schema,
+      document: validated.document,
+      operationName: request.operationName,
+      variableValues: request.variables,
+      contextValue,
+    };
+    const events = await enveloped.subscribe(args);
+    if (!isAsyncIterable(events)) return events as ExecutionResult;
+    const started: StartedExecution = { events, execute: async (event) => (await enveloped.execute({ ...args, rootValue: event })) as ExecutionResult };
+    return started;
+  };
+
+  /** Subscriptions that run their own subscription through Yoga, each key its own group. */
+  let nextOwnKey = 0;
+  const groupOperation = (request: OperationRequest, caller: Caller, validated: ValidatedDocument, field: SubscriptionField, shareKey: string | null) => {
+    const key = shareKey ?? `${field}\u0000own\u0000${(nextOwnKey += 1)}`;
+    const operation = getOperationAST(validated.document, request.operationName)!;
+    const root = rootFieldOf(operation);
+    return {
+      validated,
+      operationName: request.operationName,
+      variables: request.variables,
+      field,
+      shareKey: key,
+      async open(subscriber: Subscriber): Promise<OpenSubscription | ExecutionResult> {
+        const refused = await refusedByHook(field, root && argumentsOf(validated, operation, root, request.variables), subscriber);
+        return refused ?? sharedExecutions.join({ key, field, start: startGroup(request, caller, validated) }, subscriber);
+      },
+    } satisfies PreparedOperation;
+  };
+
+  const projections = new WeakMap<FieldNode, NotificationProjection | null>();
+  /** `notification` subscribers of one user: the user's channel shared, the handover per member. */
+  const userOperation = (
+    request: OperationRequest,
+    caller: Caller,
+    validated: ValidatedDocument,
+    root: FieldNode,
+    args: Record<string, unknown>,
+    checked: { readonly userId: string; readonly after: string | null },
+  ): PreparedOperation => {
+    if (!projections.has(root)) projections.set(root, compileNotificationProjection(validated.schema, root));
+    const projection = projections.get(root) ?? null;
+    const executionKey = [request.operationName ?? '', JSON.stringify(request.variables ?? {}), validated.query].join('\u0000');
+    const notification: NotificationRequest = {
+      userId: checked.userId,
+      after: checked.after,
+      executionKey,
+      async execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult> {
+        const projected = projection?.(event);
+        if (projected) {
+          // What the field's resolver records when the selection set is executed.
+          metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
+          return projected;
+        }
+        // A fresh context per execution, as an HTTP request has: none is kept per subscription.
+        const enveloped = envelop(request, caller);
+        const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: { size: subscribers }, [EVENT_EXECUTION]: true });
+        const executionArgs = {
+          schema: enveloped.schema,
+          document: validated.document,
+          operationName: request.operationName,
+          variableValues: request.variables,
+          rootValue: event,
+          contextValue,
+        };
+        return (await enveloped.execute(executionArgs)) as ExecutionResult;
+      },
+    };
+    const ordinary = groupOperation(request, caller, validated, 'notification', null);
+    return {
+      ...ordinary,
+      shareKey: `notification\u0000${checked.userId}\u0000${executionKey}`,
+      async open(subscriber) {
+        const refused = await refusedByHook('notification', args, subscriber);
+        if (refused) return refused;
+        // When the bus or the history failed, the ordinary path reports it in the resolver's words.
+        return (
+          (await notifications.join(notification, subscriber)) ??
+          sharedExecutions.join({ key: ordinary.shareKey, field: 'notification', start: startGroup(request, caller, validated) }, subscriber)
+        );
+      },
+    };
+  };
+
+  return {
+    /**
+     * Validates `request` for `caller` and prepares it; the errors that refuse it otherwise
+     * (a document that does not parse or validate, or passes a query limit).
+     */
+    prepare(request: OperationRequest, caller: Caller): PreparedOperation | readonly GraphQLError[] {
+      const validated = documents.validate(request.query, () => envelop(request, caller));
+      if (!('document' in validated)) return validated;
+      const operation = getOperationAST(validated.document, request.operationName);
+      if (operation?.operation !== 'subscription') return singleResult(request, caller, validated);
+      const root = rootFieldOf(operation);
+      const field = (root?.name.value ?? '') as SubscriptionField;
+      const declared = root && Object.hasOwn(sharing, field) ? sharing[field] : null;
+      if (!declared) return groupOperation(request, caller, validated, field, null);
+      if (declared.kind === 'group') {
+        const key = [field, declared.groupOf(caller), request.operationName ?? '', JSON.stringify(request.variables ?? {}), validated.query].join('\u0000');
+        return groupOperation(request, caller, validated, field, key);
+      }
+      if (declared.kind === 'user') {
+        const args = argumentsOf(validated, operation, root!, request.variables);
+        let checked: { userId: string; after: string | null } | null = null;
+        try {
+          checked = args && declared.check(caller, args);
+        } catch {
+          // Refused: the resolver refuses it again, in its own words.
+        }
+        if (args && checked) return userOperation(request, caller, validated, root!, args, checked);
+      }
+      return groupOperation(request, caller, validated, field, null);
+    },
+    /** Null while fewer than `limit` notification deliveries wait in this process, else a promise that resolves once they do. */
+    whenDeliveriesBelow: (limit: number) => notifications.whenBacklogBelow(limit),
+    /** Distinct shared executions running now (for tests and diagnostics). */
+    sharedExecutionCount: () => sharedExecutions.groupCount(),
+  };
+
+  /** A query or mutation: one execution for its one subscriber, through Yoga's pipeline. */
+  function singleResult(request: OperationRequest, caller: Caller, validated: ValidatedDocument): PreparedOperation {
+    return {
+      validated,
+      operationName: request.operationName,
+      variables: request.variables,
+      field: null,
+      shareKey: '',
+      async open() {
+        const enveloped = envelop(request, caller);
+        const args = { schema: enveloped.schema, document: validated.document, operationName: request.operationName, variableValues: request.variables };
+        return (await enveloped.execute({ ...args, contextValue: await enveloped.contextFactory() })) as ExecutionResult;
+      },
+    };
+  }
+}
+
+export type SubscriptionPipeline = ReturnType<typeof createSubscriptionPipeline>;

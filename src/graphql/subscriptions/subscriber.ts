@@ -1,0 +1,49 @@
+import type { ExecutionResult } from 'graphql';
+import type { Caller } from '../../auth/caller';
+
+/**
+ * One result of a subscription, serialized once for every subscriber that receives it. A
+ * transport frames it for its own protocol with `frame(key, build)`: the frame is built once
+ * per key (the WebSocket adapter keys by operation id, which clients share — "1" — so ten
+ * thousand sockets get one Buffer; the SSE writer has one key).
+ */
+export class EncodedResult {
+  /** The result's JSON, as GraphQL over HTTP, SSE and WebSocket all carry it. */
+  readonly json: string;
+  private frames: Map<string, Buffer> | null = null;
+
+  constructor(result: ExecutionResult) {
+    const { errors, ...rest } = result;
+    this.json = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
+  }
+
+  frame(key: string, build: (json: string, key: string) => Buffer): Buffer {
+    this.frames ??= new Map();
+    let frame = this.frames.get(key);
+    if (!frame) this.frames.set(key, (frame = build(this.json, key)));
+    return frame;
+  }
+}
+
+/**
+ * What a transport hands the pipeline for one subscription: who asked, and where its results
+ * go. Transports implement it with one small object per operation (a class with shared
+ * methods): a process holds tens of thousands of them.
+ */
+export interface Subscriber {
+  readonly caller: Caller;
+  /**
+   * The caller's own bearer token, for hooks that must ask Laravel as the user; undefined
+   * unless the transport was configured to keep it (see `keepBearerToken`).
+   */
+  readonly bearerToken: string | undefined;
+  /** Delivers one result; the transport applies its own bounds (a slow reader is cut off). */
+  send(result: EncodedResult): void;
+  /** The subscription ended: normally without `error`, else with the error that ended it. */
+  end(error?: unknown): void;
+}
+
+/** A subscriber's place in the pipeline, returned by `open`: `close()` leaves (the client completed, the connection closed). */
+export interface OpenSubscription {
+  close(): void;
+}
