@@ -175,7 +175,10 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     metrics.stop();
   }
 
-  return { start, stop, metrics };
+  /** Distinct shared subscription executions running now, over every transport (for tests and diagnostics). */
+  const sharedExecutionCount = () => pipeline.sharedExecutionCount();
+
+  return { start, stop, metrics, sharedExecutionCount };
 }
 
 export type App = ReturnType<typeof createApp>;

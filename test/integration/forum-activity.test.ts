@@ -3,7 +3,8 @@ import { FORUM_ACTIVITY_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITIES, PUBLISH_FORUM_AC
 import { BUSES } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
-import { connectClient, type TestSubscription } from '../utils/ws-client';
+import { transportsAndBuses } from '../utils/transports';
+import type { TestSubscription } from '../utils/ws-client';
 
 interface ActivityData {
   forumActivity: Record<string, unknown> & { title: string };
@@ -13,7 +14,7 @@ async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-describe.each(BUSES)('forum activity on the $name bus', (bus) => {
+describe.each(transportsAndBuses(BUSES))('forum activity over $transport.name on the $bus.name bus', ({ transport, bus }) => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp(bus.env());
@@ -26,7 +27,7 @@ describe.each(BUSES)('forum activity on the $name bus', (bus) => {
   async function subscribeAll(viewers: Array<{ token?: string; variables?: Record<string, unknown> }>) {
     const live = server.expectSubscriptions('forumActivity', viewers.length);
     const subscriptions = viewers.map(({ token, variables }) =>
-      connectClient(server.wsUrl, token && `Bearer ${token}`).subscribe<ActivityData>(FORUM_ACTIVITY_SUBSCRIPTION, variables),
+      transport.connect(server, token).subscribe<ActivityData>(FORUM_ACTIVITY_SUBSCRIPTION, variables),
     );
     await live();
     return subscriptions;
@@ -121,11 +122,14 @@ describe.each(BUSES)('forum activity on the $name bus', (bus) => {
   it('shares one execution among subscribers of one class, counting each of them, until the last leaves', async () => {
     const metrics = server.app.metrics;
     const liveBefore = metrics.liveSubscriptions('forumActivity');
+    const executionsBefore = server.app.sharedExecutionCount();
     const variables = { forumId: 'f7' };
     const tokens = await Promise.all([10, 11, 12].map((id) => userToken(id)));
     const [first, second, third] = await subscribeAll(tokens.map((token) => ({ token, variables })));
     const [anonymous] = await subscribeAll([{ variables }]);
     expect(metrics.liveSubscriptions('forumActivity')).toBe(liveBefore + 4);
+    // One execution for the three members, one for the anonymous subscriber.
+    expect(server.app.sharedExecutionCount()).toBe(executionsBefore + 2);
 
     await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'members only', visibility: 'MEMBERS' }, PUBLISHER_TOKEN);
     await publish({ kind: 'POST_CREATED', forumId: 'f8', title: 'other forum' }, PUBLISHER_TOKEN);

@@ -3,7 +3,7 @@ import { PUBLISH_NOTIFICATION } from '../utils/operations';
 import { BUSES } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
-import { connectClient } from '../utils/ws-client';
+import { transportsAndBuses } from '../utils/transports';
 
 const RESUMING = /* GraphQL */ `
   subscription Resume($userId: ID!, $after: ID) {
@@ -25,7 +25,7 @@ type Received = { notification: { id?: string; title: string } };
 
 // One user's subscriptions share the user's queue and, when they ask the same, one execution
 // per event: each must still get its own replay, its own selection and the bus's order.
-describe.each(BUSES)("one user's several notification subscriptions on the $name bus", (bus) => {
+describe.each(transportsAndBuses(BUSES))("one user's several notification subscriptions over $transport.name on the $bus.name bus", ({ transport, bus }) => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp(bus.env());
@@ -49,9 +49,9 @@ describe.each(BUSES)("one user's several notification subscriptions on the $name
   it('replays from each one its own position, then delivers every live event to all in publish order', async () => {
     const ids = [];
     for (const title of ['a', 'b', 'c', 'd']) ids.push(await publish(title));
-    const token = `Bearer ${await userToken(70)}`;
-    const first = connectClient(server.wsUrl, token);
-    const second = connectClient(server.wsUrl, token);
+    const token = await userToken(70);
+    const first = transport.connect(server, token);
+    const second = transport.connect(server, token);
     const live = server.expectSubscriptions('notification', 5);
     const fromA = first.subscribe<Received>(RESUMING, { userId: '70', after: ids[0] });
     const fromC = first.subscribe<Received>(RESUMING, { userId: '70', after: ids[2] });

@@ -3,7 +3,8 @@ import { PUBLISH_NOTIFICATION } from '../utils/operations';
 import { BUSES } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
-import { connectClient, failureCodes } from '../utils/ws-client';
+import { transportsAndBuses } from '../utils/transports';
+import { failureCodes } from '../utils/ws-client';
 
 const RESUMING = /* GraphQL */ `
   subscription Resume($userId: ID!, $after: ID) {
@@ -14,7 +15,7 @@ const RESUMING = /* GraphQL */ `
   }
 `;
 
-describe.each(BUSES)('notification(userId, after) on the $name bus', (bus) => {
+describe.each(transportsAndBuses(BUSES))('notification(userId, after) over $transport.name on the $bus.name bus', ({ transport, bus }) => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp({ ...bus.env(), REPLAY_MAX_PER_USER: '5' });
@@ -34,7 +35,7 @@ describe.each(BUSES)('notification(userId, after) on the $name bus', (bus) => {
     const ids = [];
     for (const title of ['a', 'b', 'c', 'd']) ids.push(await publish('60', title));
     const live = server.expectSubscriptions('notification');
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(60)}`).subscribe<{ notification: { id: string; title: string } }>(RESUMING, {
+    const subscription = transport.connect(server, await userToken(60)).subscribe<{ notification: { id: string; title: string } }>(RESUMING, {
       userId: '60',
       after: ids[1],
     });
@@ -48,7 +49,7 @@ describe.each(BUSES)('notification(userId, after) on the $name bus', (bus) => {
   it('replays all that is retained (REPLAY_MAX_PER_USER) for an `after` older than that', async () => {
     const ids = [];
     for (let index = 0; index < 8; index += 1) ids.push(await publish('61', `${index}`));
-    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(61)}`).subscribe<{ notification: { id: string; title: string } }>(RESUMING, {
+    const subscription = transport.connect(server, await userToken(61)).subscribe<{ notification: { id: string; title: string } }>(RESUMING, {
       userId: '61',
       after: ids[0],
     });
@@ -58,7 +59,7 @@ describe.each(BUSES)('notification(userId, after) on the $name bus', (bus) => {
   });
 
   it('refuses an `after` that is not a notification id, and replays nothing to another user', async () => {
-    const client = connectClient(server.wsUrl, `Bearer ${await userToken(62)}`);
+    const client = transport.connect(server, await userToken(62));
     expect(failureCodes(await client.subscribe(RESUMING, { userId: '62', after: 'yesterday' }).failure())).toEqual(['BAD_USER_INPUT']);
     expect(failureCodes(await client.subscribe(RESUMING, { userId: '60', after: '0-0' }).failure())).toEqual(['FORBIDDEN']);
   });

@@ -1,3 +1,6 @@
+import type { FormattedExecutionResult } from 'graphql-ws';
+import type { TestSubscription } from './ws-client';
+
 /**
  * Subscribes over GraphQL-over-SSE the way a browser's fetch would, and yields each `next`
  * event's JSON payload.
@@ -34,4 +37,23 @@ export async function subscribeOverSse(url: string, query: string, variables: Re
   }
 
   return { status: response.status, next, close: () => controller.abort() };
+}
+
+/**
+ * A subscription over SSE with the same reading interface as a graphql-ws test client's (see
+ * `TestSubscription`), so that one suite can run over both transports.
+ */
+export function subscribeSse<Data>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): TestSubscription<Data> {
+  const opened = subscribeOverSse(url, query, variables, token);
+  const next = async () => (await (await opened).next()) as FormattedExecutionResult<Data, unknown>;
+  return {
+    next,
+    async failure() {
+      const first = await next();
+      // Errors raised while a subscription starts arrive as a result with `errors` and no data.
+      if (first.errors?.length && first.data == null) return first.errors;
+      throw new Error('the operation did not fail');
+    },
+    dispose: () => void opened.then((stream) => stream.close()),
+  };
 }

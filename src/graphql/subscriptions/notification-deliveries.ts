@@ -34,8 +34,8 @@ export interface NotificationDeliveriesOptions {
 /** A member's state: one small object per subscriber, with shared methods. */
 class MemberState implements OpenSubscription {
   phase: 'replaying' | 'live' | 'left';
-  /** Live events that arrived while the member's history was being read or replayed. */
-  buffered: NotificationEvent[] = [];
+  /** Live events that arrived while the member's history was being read or replayed (made when the first does). */
+  buffered: NotificationEvent[] | null = null;
   lastReplayed: string | null = null;
   counted = false;
 
@@ -89,7 +89,7 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
   const leave = (group: UserGroup, state: MemberState) => {
     if (state.phase === 'left') return;
     state.phase = 'left';
-    state.buffered = [];
+    state.buffered = null;
     group.members.delete(state);
     if (state.counted) onLive(-1);
     state.counted = false;
@@ -134,7 +134,7 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
       const targets: MemberState[] = [];
       for (const state of group.members) {
         if (job.seq <= state.joinedAt) continue;
-        if (state.phase === 'replaying') state.buffered.push(job.event);
+        if (state.phase === 'replaying') (state.buffered ??= []).push(job.event);
         else if (state.lastReplayed === null || compareStreamPositions(job.event.id, state.lastReplayed) > 0) targets.push(state);
       }
       if (targets.length > 0) await deliver(group, targets, job.event);
@@ -146,7 +146,7 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
     state.lastReplayed = job.events.at(-1)?.id ?? state.request.after;
     for (const event of job.events) if (state.phase !== 'left') await deliver(group, [state], event);
     for (;;) {
-      const event = state.buffered.shift();
+      const event = state.buffered?.shift();
       if (!event || state.phase === 'left') break;
       if (compareStreamPositions(event.id, state.lastReplayed!) > 0) await deliver(group, [state], event);
     }

@@ -93,6 +93,54 @@ export interface SubscriptionPipelineOptions {
   readonly hooks?: SubscriptionHooks;
 }
 
+/** What every `notification` selection executes with. */
+interface NotificationExecutor {
+  readonly metrics: Metrics;
+  readonly envelop: (request: OperationRequest, caller: Caller) => ReturnType<YogaServerInstance<object, object>['getEnveloped']>;
+}
+
+/**
+ * One `notification` subscriber's selection, as its user's deliveries keep it for as long as
+ * it lives: one object with shared methods, holding nothing per event.
+ */
+class NotificationSelection implements NotificationRequest {
+  readonly userId: string;
+  readonly after: string | null;
+
+  constructor(
+    checked: { readonly userId: string; readonly after: string | null },
+    private readonly request: OperationRequest,
+    private readonly caller: Caller,
+    private readonly validated: ValidatedDocument,
+    /** Builds the result from the event without an execution, when the selection allows. */
+    private readonly projection: NotificationProjection | null,
+    private readonly executor: NotificationExecutor,
+  ) {
+    this.userId = checked.userId;
+    this.after = checked.after;
+  }
+
+  /** Computed when asked (only when several of a user's subscriptions receive one event), not kept. */
+  get executionKey(): string {
+    return [this.request.operationName ?? '', JSON.stringify(this.request.variables ?? {}), this.validated.query].join('\u0000');
+  }
+
+  async execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult> {
+    const projected = this.projection?.(event);
+    if (projected) {
+      // What the field's resolver records when the selection set is executed.
+      this.executor.metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
+      return projected;
+    }
+    // A fresh context per execution, as an HTTP request has: none is kept per subscription.
+    const { request } = this;
+    const enveloped = this.executor.envelop(request, this.caller);
+    const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: { size: subscribers }, [EVENT_EXECUTION]: true });
+    const args = { schema: enveloped.schema, document: this.validated.document, operationName: request.operationName, variableValues: request.variables };
+    return (await enveloped.execute({ ...args, rootValue: event, contextValue })) as ExecutionResult;
+  }
+}
+
 /** The subscription's single root field (validation allows no other), unless a directive or fragment hides it. */
 function rootFieldOf(operation: OperationDefinitionNode): FieldNode | null {
   if ((operation.directives?.length ?? 0) > 0 || operation.selectionSet.selections.length !== 1) return null;
@@ -180,6 +228,7 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
     } satisfies PreparedOperation;
   };
 
+  const executor: NotificationExecutor = { metrics, envelop };
   const projections = new WeakMap<FieldNode, NotificationProjection | null>();
   /** `notification` subscribers of one user: the user's channel shared, the handover per member. */
   const userOperation = (
@@ -192,42 +241,17 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
   ): PreparedOperation => {
     if (!projections.has(root)) projections.set(root, compileNotificationProjection(validated.schema, root));
     const projection = projections.get(root) ?? null;
-    const executionKey = [request.operationName ?? '', JSON.stringify(request.variables ?? {}), validated.query].join('\u0000');
-    const notification: NotificationRequest = {
-      userId: checked.userId,
-      after: checked.after,
-      executionKey,
-      async execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult> {
-        const projected = projection?.(event);
-        if (projected) {
-          // What the field's resolver records when the selection set is executed.
-          metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
-          return projected;
-        }
-        // A fresh context per execution, as an HTTP request has: none is kept per subscription.
-        const enveloped = envelop(request, caller);
-        const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: { size: subscribers }, [EVENT_EXECUTION]: true });
-        const executionArgs = {
-          schema: enveloped.schema,
-          document: validated.document,
-          operationName: request.operationName,
-          variableValues: request.variables,
-          rootValue: event,
-          contextValue,
-        };
-        return (await enveloped.execute(executionArgs)) as ExecutionResult;
-      },
-    };
+    const selection = new NotificationSelection(checked, request, caller, validated, projection, executor);
     const ordinary = groupOperation(request, caller, validated, 'notification', null);
     return {
       ...ordinary,
-      shareKey: `notification\u0000${checked.userId}\u0000${executionKey}`,
+      shareKey: `notification\u0000${checked.userId}\u0000${selection.executionKey}`,
       async open(subscriber) {
         const refused = await refusedByHook('notification', args, subscriber);
         if (refused) return refused;
         // When the bus or the history failed, the ordinary path reports it in the resolver's words.
         return (
-          (await notifications.join(notification, subscriber)) ??
+          (await notifications.join(selection, subscriber)) ??
           sharedExecutions.join({ key: ordinary.shareKey, field: 'notification', start: startGroup(request, caller, validated) }, subscriber)
         );
       },
