@@ -7,7 +7,7 @@ import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
 import { SUBSCRIPTION_SHARING } from './graphql/schema';
-import { createSubscriptionPipeline } from './graphql/subscriptions/pipeline';
+import { createSubscriptionPipeline, type SubscriptionHooks } from './graphql/subscriptions/pipeline';
 import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -49,6 +49,10 @@ export interface AppOptions {
   readonly busConnectTimeoutMs?: number;
   /** Headers GraphiQL opens with, e.g. a development token. */
   readonly graphiqlHeaders?: Record<string, string>;
+  /** Decisions made outside the service, for every subscription on every transport (see `SubscriptionHooks`). */
+  readonly subscriptionHooks?: SubscriptionHooks;
+  /** Keep each subscriber's bearer token for the hooks (`Subscriber.bearerToken`); nothing is kept otherwise. */
+  readonly keepBearerTokens?: boolean;
 }
 
 export interface StartedApp {
@@ -57,7 +61,7 @@ export interface StartedApp {
 }
 
 /** The composition root: builds everything from the config, with no side effect until `start`. */
-export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000 }: AppOptions) {
+export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions) {
   const metrics = createMetrics();
   const { bus, history } = createDelivery(config.bus, config.replay, logger);
   const presence = createPresenceStore(config.bus, logger);
@@ -94,7 +98,16 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
 
   const documents = createDocumentCache();
   const takeTurnIfBusy = createTurnTaker(WORK_SLICE_MS);
-  const pipeline = createSubscriptionPipeline({ yoga, documents, sharing: SUBSCRIPTION_SHARING, metrics, bus, history, takeTurnIfBusy });
+  const pipeline = createSubscriptionPipeline({
+    yoga,
+    documents,
+    sharing: SUBSCRIPTION_SHARING,
+    metrics,
+    bus,
+    history,
+    takeTurnIfBusy,
+    hooks: subscriptionHooks,
+  });
   const mutations = withMutationFastPath({
     yoga,
     path: GRAPHQL_PATH,
@@ -115,6 +128,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       pipeline,
       identifyCaller,
       writer: sseWriter,
+      keepBearerToken: keepBearerTokens,
       maxBodyBytes: MAX_REQUEST_BODY_BYTES,
       logger,
       next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
@@ -133,6 +147,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     limits: config.limits,
     documents,
     takeTurnIfBusy,
+    keepBearerToken: keepBearerTokens,
   });
 
   async function start(): Promise<StartedApp> {

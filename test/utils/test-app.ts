@@ -1,4 +1,4 @@
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppOptions } from '../../src/app';
 import { DEVELOPMENT_PUBLISHER_TOKEN } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/observability/logger';
@@ -27,9 +27,13 @@ afterAll(async () => {
 });
 
 /** Starts the service on a free loopback port; it is stopped after the test file at the latest. */
-export async function startTestApp(env: Record<string, string> = {}, busConnectTimeoutMs?: number): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  busConnectTimeoutMs?: number,
+  options: Pick<AppOptions, 'subscriptionHooks' | 'keepBearerTokens'> = {},
+): Promise<TestApp> {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', ...env });
-  const app = createApp(config, { logger: createLogger(config.logLevel), busConnectTimeoutMs });
+  const app = createApp(config, { logger: createLogger(config.logLevel), busConnectTimeoutMs, ...options });
   const { url } = await app.start();
   let stopped: Promise<void> | undefined;
   const testApp: TestApp = {
