@@ -4,8 +4,8 @@ import type { Caller } from '../auth/caller';
 export interface GraphQLContext {
   readonly caller: Caller;
   /**
-   * Set when one execution is shared by several subscribers (see the WebSocket adapter's
-   * fan-out): how many receive each result, so that deliveries are counted per subscriber.
+   * Set when one execution is shared by several subscribers (see the subscription pipeline):
+   * how many receive each result, so that deliveries are counted per subscriber.
    */
   readonly fanOut?: { readonly size: number };
 }

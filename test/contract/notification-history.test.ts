@@ -1,20 +1,11 @@
 import type { NotificationEvent } from '../../src/events/payloads';
-import type { NotificationDraft } from '../../src/history/notification-history';
 import { openNotificationStream } from '../../src/history/replay-then-live';
 import { compareStreamPositions } from '../../src/history/stream-position';
 import { openEventStream } from '../../src/pubsub/event-stream';
 import { notificationTopic } from '../../src/events/topics';
-import { DELIVERIES } from '../utils/deliveries';
+import { DELIVERIES, draftFor } from '../utils/deliveries';
 
-const draft = (userId: string, title: string): NotificationDraft => ({
-  userId,
-  type: 't',
-  title,
-  body: null,
-  url: null,
-  data: [],
-  createdAt: new Date().toISOString(),
-});
+const draft = (userId: string, title: string) => draftFor(userId, title, []);
 
 async function take(stream: AsyncIterableIterator<NotificationEvent>, count: number): Promise<string[]> {
   const titles: string[] = [];

@@ -1,20 +1,11 @@
 import { createDelivery } from '../../src/history/create-delivery';
-import type { NotificationDraft } from '../../src/history/notification-history';
 import { createTurnTaker } from '../../src/lib/event-loop-turns';
 import { createNotificationDeliveries } from '../../src/graphql/subscriptions/notification-deliveries';
 import type { EncodedResult, Subscriber } from '../../src/graphql/subscriptions/subscriber';
 import { ANONYMOUS } from '../../src/auth/caller';
-import { silentLogger } from '../utils/deliveries';
+import { draftFor, silentLogger } from '../utils/deliveries';
 
-const draft = (userId: string, title: string): NotificationDraft => ({
-  userId,
-  type: 't',
-  title,
-  body: null,
-  url: null,
-  data: null,
-  createdAt: new Date().toISOString(),
-});
+const draft = draftFor;
 
 /** The deliveries on the in-memory bus (synchronous: every publish is queued at once), with the titles every subscriber was sent. */
 function deliveriesOnMemoryBus() {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { createDelivery } from '../../src/history/create-delivery';
-import type { RetentionLimits } from '../../src/history/notification-history';
+import type { NotificationDraft, RetentionLimits } from '../../src/history/notification-history';
 import { isolatedPrefix, REDIS_URL } from './redis';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -11,3 +11,14 @@ export const DELIVERIES = [
   { name: 'memory', make: (limits = LIMITS) => createDelivery({ kind: 'memory' }, limits, silentLogger) },
   { name: 'redis', make: (limits = LIMITS) => createDelivery({ kind: 'redis', url: REDIS_URL, keyPrefix: isolatedPrefix() }, limits, silentLogger) },
 ];
+
+/** A notification for `userId` titled `title`, created now. */
+export const draftFor = (userId: string, title: string, data: NotificationDraft['data'] = null): NotificationDraft => ({
+  userId,
+  type: 't',
+  title,
+  body: null,
+  url: null,
+  data,
+  createdAt: new Date().toISOString(),
+});

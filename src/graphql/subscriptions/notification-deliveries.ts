@@ -2,7 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import type { NotificationEvent } from '../../events/payloads';
 import { notificationTopic } from '../../events/topics';
 import type { NotificationHistory } from '../../history/notification-history';
-import { compareStreamPositions } from '../../history/stream-position';
+import { handoverPosition, isLiveAfter } from '../../history/replay-then-live';
 import type { TakeTurnIfBusy } from '../../lib/event-loop-turns';
 import type { EventBus, Unsubscribe } from '../../pubsub/event-bus';
 import { subscribeTopic } from '../../pubsub/event-stream';
@@ -135,20 +135,20 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
       for (const state of group.members) {
         if (job.seq <= state.joinedAt) continue;
         if (state.phase === 'replaying') (state.buffered ??= []).push(job.event);
-        else if (state.lastReplayed === null || compareStreamPositions(job.event.id, state.lastReplayed) > 0) targets.push(state);
+        else if (state.lastReplayed === null || isLiveAfter(job.event, state.lastReplayed)) targets.push(state);
       }
       if (targets.length > 0) await deliver(group, targets, job.event);
       return;
     }
-    // The handover, as openNotificationStream makes it: what was live at or before the last
-    // replayed position was in the history too and is skipped.
+    // The replay-then-live handover (its rule is `handoverPosition` and `isLiveAfter`): the
+    // member's history, then what arrived live meanwhile and was not in it.
     const state = job.replayFor;
-    state.lastReplayed = job.events.at(-1)?.id ?? state.request.after;
+    state.lastReplayed = handoverPosition(job.events, state.request.after!);
     for (const event of job.events) if (state.phase !== 'left') await deliver(group, [state], event);
     for (;;) {
       const event = state.buffered?.shift();
       if (!event || state.phase === 'left') break;
-      if (compareStreamPositions(event.id, state.lastReplayed!) > 0) await deliver(group, [state], event);
+      if (isLiveAfter(event, state.lastReplayed)) await deliver(group, [state], event);
     }
     if (state.phase === 'replaying') state.phase = 'live';
   };

@@ -193,9 +193,9 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
   };
 
   /** One subscription and one execution per event for every subscriber with this key (see `createSharedExecutions`). */
-  const startGroup = (request: OperationRequest, caller: Caller, validated: ValidatedDocument) => async (members: ReadonlySet<unknown>) => {
+  const startGroup = (request: OperationRequest, caller: Caller, validated: ValidatedDocument) => async (audience: { readonly size: number }) => {
     const enveloped = envelop(request, caller);
-    const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: members, [EVENT_EXECUTION]: true });
+    const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: audience, [EVENT_EXECUTION]: true });
     const args: ExecutionArgs = {
       schema: enveloped.schema,
       document: validated.document,

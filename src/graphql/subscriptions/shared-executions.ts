@@ -15,11 +15,12 @@ export interface SharedExecutionRequest {
   readonly key: string;
   readonly field: SubscriptionField;
   /**
-   * Subscribes once for the whole group (the first member's context; `members.size`
-   * subscribers receive each result). Called only for the first member; resolves with the
-   * result that refused the subscription, if it was refused.
+   * Subscribes once for the whole group, with the first member's context. `audience.size` is
+   * how many members receive the result of each execution (the resolvers count deliveries by
+   * it). Called only for the first member; resolves with the result that refused the
+   * subscription, if it was refused.
    */
-  readonly start: (members: ReadonlySet<unknown>) => Promise<StartedExecution | ExecutionResult>;
+  readonly start: (audience: { readonly size: number }) => Promise<StartedExecution | ExecutionResult>;
 }
 
 /** Decides, per event and member, whether the member receives it (see `DeliveryFilter`). */
@@ -29,6 +30,8 @@ interface Group {
   readonly key: string;
   readonly field: SubscriptionField;
   readonly members: Set<GroupMember>;
+  /** How many members receive the event being executed. */
+  readonly audience: { size: number };
   /** Resolves with an `ExecutionResult` when the subscription was refused (every member receives it). */
   ready: Promise<ExecutionResult | undefined>;
   iterator: AsyncIterator<unknown> | null;
@@ -94,6 +97,7 @@ export function createSharedExecutions(options: {
   const deliver = async (group: Group, started: StartedExecution, event: unknown) => {
     const members = filter ? [...group.members].filter((member) => filter(group.field, event, member.subscriber)) : [...group.members];
     if (members.length === 0) return;
+    group.audience.size = members.length;
     const result = new EncodedResult(await started.execute(event));
     let sent = 0;
     for (const member of members) {
@@ -122,6 +126,7 @@ export function createSharedExecutions(options: {
       key: request.key,
       field: request.field,
       members: new Set(),
+      audience: { size: 0 },
       ready: Promise.resolve(undefined),
       iterator: null,
       state: 'starting',
@@ -130,7 +135,7 @@ export function createSharedExecutions(options: {
     group.ready = (async () => {
       let started: StartedExecution | ExecutionResult;
       try {
-        started = await request.start(group.members);
+        started = await request.start(group.audience);
       } catch (error) {
         // Every member's `join` rejects with it: they are not ended besides.
         group.members.clear();
