@@ -9,6 +9,17 @@ import { failureCodes } from '../utils/ws-client';
 
 type Activity = { forumActivity: { title: string } };
 
+const HIDDEN_IN_A_FRAGMENT = /* GraphQL */ `
+  subscription Hidden($forumId: ID) {
+    ...Activity
+  }
+  fragment Activity on Subscription {
+    forumActivity(forumId: $forumId) {
+      title
+    }
+  }
+`;
+
 // The pipeline's hooks, where decisions made outside the service (Laravel's) plug in: the same
 // for every transport, with the caller's own token only when the app is told to keep it.
 describe.each(TRANSPORTS)('subscription hooks over $name', (transport) => {
@@ -34,6 +45,9 @@ describe.each(TRANSPORTS)('subscription hooks over $name', (transport) => {
     const refused = transport.connect(server, token).subscribe(FORUM_ACTIVITY_SUBSCRIPTION, { forumId: 'closed' });
     expect(failureCodes(await refused.failure())).toEqual(['FORBIDDEN']);
     expect(asked.at(-1)).toMatchObject({ field: 'forumActivity', args: { forumId: 'closed' }, bearerToken: token, caller: { kind: 'user' } });
+    // A fragment does not hide the field from the hook.
+    const hidden = transport.connect(server, token).subscribe(HIDDEN_IN_A_FRAGMENT, { forumId: 'closed' });
+    expect(failureCodes(await hidden.failure())).toEqual(['FORBIDDEN']);
 
     const live = server.expectSubscriptions('notification');
     const notifications = transport.connect(server, token).subscribe<{ notification: { title: string } }>(NOTIFICATION_SUBSCRIPTION, { userId: '30' });

@@ -3,6 +3,8 @@ import {
   getOperationAST,
   getVariableValues,
   Kind,
+  type DocumentNode,
+  type SelectionSetNode,
   type ExecutionArgs,
   type ExecutionResult,
   type FieldNode,
@@ -141,8 +143,28 @@ class NotificationSelection implements NotificationRequest {
   }
 }
 
-/** The subscription's single root field (validation allows no other), unless a directive or fragment hides it. */
-function rootFieldOf(operation: OperationDefinitionNode): FieldNode | null {
+/**
+ * Every root field the operation may select, through fragments and whatever the directives say
+ * (validation allows one to run): the `authorize` hook is asked about each, so that no fragment
+ * or `@include` hides a field from it.
+ */
+function rootFieldsOf(document: DocumentNode, selectionSet: SelectionSetNode, found: FieldNode[] = []): FieldNode[] {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) found.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) rootFieldsOf(document, selection.selectionSet, found);
+    else {
+      const fragment = document.definitions.find(
+        (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
+      );
+      // Validation refuses fragment cycles and unknown fragments.
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) rootFieldsOf(document, fragment.selectionSet, found);
+    }
+  }
+  return found;
+}
+
+/** The root field when nothing can change what it selects (no fragment, no directive): only such operations share. */
+function plainRootFieldOf(operation: OperationDefinitionNode): FieldNode | null {
   if ((operation.directives?.length ?? 0) > 0 || operation.selectionSet.selections.length !== 1) return null;
   const [selection] = operation.selectionSet.selections;
   return selection?.kind === Kind.FIELD && (selection.directives?.length ?? 0) === 0 ? selection : null;
@@ -180,16 +202,25 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
     return definition && !coerced.errors ? getArgumentValues(definition, field, coerced.coerced) : null;
   };
 
-  /** Runs the `authorize` hook, if any: the errors it refused with, else null. */
-  const refusedByHook = async (field: SubscriptionField, args: Record<string, unknown> | null, subscriber: Subscriber): Promise<ExecutionResult | null> => {
-    if (!hooks.authorize || args === null) return null;
-    try {
-      await hooks.authorize({ field, args, caller: subscriber.caller, bearerToken: subscriber.bearerToken });
-      return null;
-    } catch (error) {
-      if (error instanceof GraphQLError) return { errors: [error] };
-      throw error;
+  /**
+   * Runs the `authorize` hook, if any, for each root field the operation may select (one,
+   * unless fragments and directives leave it open): the errors it refused with, else null.
+   * Fields whose arguments do not coerce are not asked about: their execution fails.
+   */
+  const refusedByHook = async (validated: ValidatedDocument, operation: OperationDefinitionNode, request: OperationRequest, subscriber: Subscriber) => {
+    if (!hooks.authorize) return null;
+    for (const field of rootFieldsOf(validated.document, operation.selectionSet)) {
+      const args = argumentsOf(validated, operation, field, request.variables);
+      if (args === null) continue;
+      try {
+        const name = field.name.value as SubscriptionField;
+        await hooks.authorize({ field: name, args, caller: subscriber.caller, bearerToken: subscriber.bearerToken });
+      } catch (error) {
+        if (error instanceof GraphQLError) return { errors: [error] } satisfies ExecutionResult;
+        throw error;
+      }
     }
+    return null;
   };
 
   /** One subscription and one execution per event for every subscriber with this key (see `createSharedExecutions`). */
@@ -214,7 +245,6 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
   const groupOperation = (request: OperationRequest, caller: Caller, validated: ValidatedDocument, field: SubscriptionField, shareKey: string | null) => {
     const key = shareKey ?? `${field}\u0000own\u0000${(nextOwnKey += 1)}`;
     const operation = getOperationAST(validated.document, request.operationName)!;
-    const root = rootFieldOf(operation);
     return {
       validated,
       operationName: request.operationName,
@@ -222,7 +252,7 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
       field,
       shareKey: key,
       async open(subscriber: Subscriber): Promise<OpenSubscription | ExecutionResult> {
-        const refused = await refusedByHook(field, root && argumentsOf(validated, operation, root, request.variables), subscriber);
+        const refused = await refusedByHook(validated, operation, request, subscriber);
         return refused ?? sharedExecutions.join({ key, field, start: startGroup(request, caller, validated) }, subscriber);
       },
     } satisfies PreparedOperation;
@@ -235,8 +265,8 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
     request: OperationRequest,
     caller: Caller,
     validated: ValidatedDocument,
+    operation: OperationDefinitionNode,
     root: FieldNode,
-    args: Record<string, unknown>,
     checked: { readonly userId: string; readonly after: string | null },
   ): PreparedOperation => {
     if (!projections.has(root)) projections.set(root, compileNotificationProjection(validated.schema, root));
@@ -247,7 +277,7 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
       ...ordinary,
       shareKey: `notification\u0000${checked.userId}\u0000${selection.executionKey}`,
       async open(subscriber) {
-        const refused = await refusedByHook('notification', args, subscriber);
+        const refused = await refusedByHook(validated, operation, request, subscriber);
         if (refused) return refused;
         // When the bus or the history failed, the ordinary path reports it in the resolver's words.
         return (
@@ -268,7 +298,7 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
       if (!('document' in validated)) return validated;
       const operation = getOperationAST(validated.document, request.operationName);
       if (operation?.operation !== 'subscription') return singleResult(request, caller, validated);
-      const root = rootFieldOf(operation);
+      const root = plainRootFieldOf(operation);
       const field = (root?.name.value ?? '') as SubscriptionField;
       const declared = root && Object.hasOwn(sharing, field) ? sharing[field] : null;
       if (!declared) return groupOperation(request, caller, validated, field, null);
@@ -284,7 +314,7 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
         } catch {
           // Refused: the resolver refuses it again, in its own words.
         }
-        if (args && checked) return userOperation(request, caller, validated, root!, args, checked);
+        if (args && checked) return userOperation(request, caller, validated, operation, root!, checked);
       }
       return groupOperation(request, caller, validated, field, null);
     },
