@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
-import type { OperationRequest, SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
-import { EncodedResult, type OpenSubscription } from '../graphql/subscriptions/subscriber';
+import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
+import { EncodedResult, type OpenSubscription, type OperationRequest } from '../graphql/subscriptions/subscriber';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
 import type { Logger } from '../observability/logger';
 import { readBody } from './read-body';

@@ -13,25 +13,18 @@ import {
 } from 'graphql';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import type { Caller } from '../../auth/caller';
-import type { NotificationEvent } from '../../events/payloads';
 import type { NotificationHistory } from '../../history/notification-history';
 import type { TakeTurnIfBusy } from '../../lib/event-loop-turns';
 import type { Metrics, SubscriptionField } from '../../observability/metrics';
 import type { EventBus } from '../../pubsub/event-bus';
 import type { DocumentCache, ValidatedDocument } from '../document-cache';
 import { compileNotificationProjection, type NotificationProjection } from '../notification-projection';
-import { createNotificationDeliveries, type NotificationRequest } from './notification-deliveries';
+import { createNotificationDeliveries } from './notification-deliveries';
+import { NotificationSelection, type NotificationExecutor } from './notification-selection';
 import { createSharedExecutions, type StartedExecution } from './shared-executions';
-import type { OpenSubscription, Subscriber } from './subscriber';
+import type { OpenSubscription, OperationRequest, Subscriber } from './subscriber';
 import type { SubscriptionSharings } from './subscription-sharing';
 import { EVENT_EXECUTION } from './use-event-execution';
-
-/** An operation as every transport receives it. */
-export interface OperationRequest {
-  readonly query: string;
-  readonly variables?: Record<string, unknown> | null;
-  readonly operationName?: string | null;
-}
 
 /** What an authorization hook is asked about: one subscriber's subscription, its arguments coerced. */
 export interface SubscriptionAuthorizationRequest {
@@ -93,54 +86,6 @@ export interface SubscriptionPipelineOptions {
   readonly history: NotificationHistory;
   readonly takeTurnIfBusy: TakeTurnIfBusy;
   readonly hooks?: SubscriptionHooks;
-}
-
-/** What every `notification` selection executes with. */
-interface NotificationExecutor {
-  readonly metrics: Metrics;
-  readonly envelop: (request: OperationRequest, caller: Caller) => ReturnType<YogaServerInstance<object, object>['getEnveloped']>;
-}
-
-/**
- * One `notification` subscriber's selection, as its user's deliveries keep it for as long as
- * it lives: one object with shared methods, holding nothing per event.
- */
-class NotificationSelection implements NotificationRequest {
-  readonly userId: string;
-  readonly after: string | null;
-
-  constructor(
-    checked: { readonly userId: string; readonly after: string | null },
-    private readonly request: OperationRequest,
-    private readonly caller: Caller,
-    private readonly validated: ValidatedDocument,
-    /** Builds the result from the event without an execution, when the selection allows. */
-    private readonly projection: NotificationProjection | null,
-    private readonly executor: NotificationExecutor,
-  ) {
-    this.userId = checked.userId;
-    this.after = checked.after;
-  }
-
-  /** Computed when asked (only when several of a user's subscriptions receive one event), not kept. */
-  get executionKey(): string {
-    return [this.request.operationName ?? '', JSON.stringify(this.request.variables ?? {}), this.validated.query].join('\u0000');
-  }
-
-  async execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult> {
-    const projected = this.projection?.(event);
-    if (projected) {
-      // What the field's resolver records when the selection set is executed.
-      this.executor.metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
-      return projected;
-    }
-    // A fresh context per execution, as an HTTP request has: none is kept per subscription.
-    const { request } = this;
-    const enveloped = this.executor.envelop(request, this.caller);
-    const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: { size: subscribers }, [EVENT_EXECUTION]: true });
-    const args = { schema: enveloped.schema, document: this.validated.document, operationName: request.operationName, variableValues: request.variables };
-    return (await enveloped.execute({ ...args, rootValue: event, contextValue })) as ExecutionResult;
-  }
 }
 
 /**

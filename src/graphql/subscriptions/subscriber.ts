@@ -1,6 +1,13 @@
 import type { ExecutionResult } from 'graphql';
 import type { Caller } from '../../auth/caller';
 
+/** An operation as every transport receives it. */
+export interface OperationRequest {
+  readonly query: string;
+  readonly variables?: Record<string, unknown> | null;
+  readonly operationName?: string | null;
+}
+
 /**
  * One result of a subscription, serialized once for every subscriber that receives it. A
  * transport frames it for its own protocol with `frame(key, build)`: the frame is built once
