@@ -10,7 +10,7 @@ export interface NotificationSubscriptionArgs {
 
 /**
  * Who may subscribe to `notification(userId, after)` and with what: the user themselves, with
- * an `after` that is a notification id. The resolver and the WebSocket adapter's lean path both
+ * an `after` that is a notification id. The resolver and the subscription pipeline both
  * decide with this one function, so they cannot disagree.
  */
 export function checkNotificationSubscription(caller: Caller, { userId, after }: NotificationSubscriptionArgs): { userId: string; after: string | null } {

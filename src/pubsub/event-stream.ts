@@ -115,7 +115,7 @@ async function subscribeShared<Payload>(
 /**
  * Adds `onEvent` to the process's one bus subscription of `topic` (opening it if needed) and
  * resolves, once that subscription is live, with the function that removes it. For readers
- * that keep their own queue rather than an iterator (the WebSocket adapter's notification path).
+ * that keep their own queue rather than an iterator (the subscription pipeline's notification deliveries).
  */
 export function subscribeTopic<Payload>(
   bus: EventBus,

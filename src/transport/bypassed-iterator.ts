@@ -1,6 +1,6 @@
 /**
- * The iterator graphql-ws holds for an operation whose results bypass it (the fan-outs write
- * their frames straight to the socket): it yields nothing and ends when `finish` is called,
+ * The iterator graphql-ws holds for an operation whose results bypass it (the pipeline's subscriber
+ * writes their frames straight to the socket): it yields nothing and ends when `finish` is called,
  * with the error if there is one. `return()`, which graphql-ws calls when the client completes
  * the operation or the socket closes, first calls `onReturn`. A class, so that each of the
  * tens of thousands of operations a process holds is one small object with shared methods.
