@@ -48,11 +48,13 @@ export interface SubscriptionHooks {
   readonly authorize?: (request: SubscriptionAuthorizationRequest) => Promise<void>;
   /**
    * For fields whose subscribers share an execution (`group` sharing): called per event and
-   * member, before the event is executed; a member it returns false for does not receive that
-   * event. It runs for every member of every event: consult memory (a cache filled at
-   * `authorize`), never the network.
+   * member, before the event is executed; a member it answers false for does not receive that
+   * event. It runs for every member of every event: answer from memory (a cache filled at
+   * `authorize`). It may answer with a promise when it must wait for a decision it does not
+   * hold yet (a cache entry that expired): the group's next event waits for it, so order holds,
+   * and a synchronous answer costs nothing of the kind.
    */
-  readonly deliverTo?: (field: SubscriptionField, event: unknown, subscriber: Subscriber) => boolean;
+  readonly deliverTo?: (field: SubscriptionField, event: unknown, subscriber: Subscriber) => boolean | Promise<boolean>;
 }
 
 /** An operation ready to run for any number of subscribers of the caller it was prepared for. */

@@ -24,7 +24,7 @@ export interface SharedExecutionRequest {
 }
 
 /** Decides, per event and member, whether the member receives it (see `DeliveryFilter`). */
-export type MemberFilter = (field: SubscriptionField, event: unknown, subscriber: Subscriber) => boolean;
+export type MemberFilter = (field: SubscriptionField, event: unknown, subscriber: Subscriber) => boolean | Promise<boolean>;
 
 interface Group {
   readonly key: string;
@@ -89,19 +89,31 @@ export function createSharedExecutions(options: {
     void group.iterator?.return?.();
   };
 
+  /** The members `filter` lets `event` through to; it is awaited only when it answered with a promise. */
+  const receiversOf = async (group: Group, event: unknown, filter: MemberFilter): Promise<GroupMember[]> => {
+    const members = [...group.members];
+    const answers = members.map((member) => filter(group.field, event, member.subscriber));
+    if (!answers.some((answer) => answer instanceof Promise)) return members.filter((_member, index) => answers[index]);
+    const decided = await Promise.all(answers);
+    // Those that left while it decided receive nothing more.
+    return members.filter((member, index) => decided[index] && group.members.has(member));
+  };
+
   /**
    * Sends one result to the members the group had when its event arrived (those the filter
    * lets through), yielding to the event loop every SENDS_PER_TURN sends so that a broadcast
    * to thousands never stalls everything else; the pump awaits it, so order holds.
    */
   const deliver = async (group: Group, started: StartedExecution, event: unknown) => {
-    const members = filter ? [...group.members].filter((member) => filter(group.field, event, member.subscriber)) : [...group.members];
+    const members = filter ? await receiversOf(group, event, filter) : [...group.members];
     if (members.length === 0) return;
     group.audience.size = members.length;
     const result = new EncodedResult(await started.execute(event));
     let sent = 0;
     for (const member of members) {
       if (group.state === 'ended') return;
+      // After a turn of the event loop, some may have left.
+      if (sent >= SENDS_PER_TURN && !group.members.has(member)) continue;
       member.subscriber.send(result);
       sent += 1;
       if (sent % SENDS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
