@@ -8,6 +8,7 @@ import { graphQLError } from './errors';
 import { useBadUserInputCode } from './use-bad-user-input-code';
 import { useCompiledPublisherMutations } from './use-compiled-publisher-mutations';
 import { useEventExecution } from './subscriptions/use-event-execution';
+import { useParseFailureStatus } from './use-parse-failure-status';
 import { renderLocalGraphiQL, useLocalGraphiQLAssets } from './use-local-graphiql';
 import { createGraphQLSchema } from './schema';
 import { useRequestBodyLimit } from './use-request-body-limit';
@@ -61,6 +62,7 @@ export function createYogaServer(options: YogaOptions) {
     },
     plugins: [
       useReadinessEndpoint(options.isReady),
+      useParseFailureStatus(),
       useCompiledPublisherMutations(),
       useEventExecution(),
       useBadUserInputCode(),
