@@ -24,6 +24,10 @@ import { MAX_REQUEST_BODY_BYTES } from './graphql/use-request-body-limit';
 import { reloadTlsOnChange } from './transport/tls-reloader';
 import { createSseWriter } from './transport/sse-writer';
 import { withSseSubscriptions } from './transport/sse-subscriptions';
+import { createReservationTokens } from './transport/sse/reservation-token';
+import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
+import { createEnvelopedOperationRunner } from './transport/sse/run-enveloped-operation';
+import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
 
 /**
  * Publishes over HTTP wait while more notification deliveries than this are queued in the
@@ -122,19 +126,35 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     maxBufferedBytes: config.limits.maxBufferedBytes,
     onSlowConsumer: (bufferedBytes) => logger.warn({ bufferedBytes }, 'closing an event stream that does not read what it is sent'),
   });
-  const server = createHttpServer(
-    withSseSubscriptions({
-      path: GRAPHQL_PATH,
-      pipeline,
-      identifyCaller,
-      writer: sseWriter,
-      keepBearerToken: keepBearerTokens,
-      maxBodyBytes: MAX_REQUEST_BODY_BYTES,
-      logger,
-      next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
-    }),
-    config.tls,
-  );
+  const graphqlHttp = withSseSubscriptions({
+    path: GRAPHQL_PATH,
+    pipeline,
+    identifyCaller,
+    writer: sseWriter,
+    keepBearerToken: keepBearerTokens,
+    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    logger,
+    next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
+  });
+  const sseStreams = createSingleConnectionStreams({
+    bus,
+    runOperation: createEnvelopedOperationRunner(yoga, documents),
+    maxOperationsPerStream: config.limits.maxSubscriptionsPerConnection,
+    maxBufferedBytes: config.limits.maxBufferedBytes,
+    keepAliveIntervalMs: config.limits.heartbeatIntervalMs,
+    acrossProcesses: config.bus.kind !== 'memory',
+    logger,
+  });
+  const graphqlSse = createGraphQLSseHandler({
+    graphqlPath: GRAPHQL_PATH,
+    graphql: graphqlHttp,
+    identifyCaller,
+    tokens: createReservationTokens(config.jwt.secret),
+    streams: sseStreams,
+    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    logger,
+  });
+  const server = createHttpServer((request, response) => (isGraphQLSseRequest(request.url) ? graphqlSse : graphqlHttp)(request, response), config.tls);
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
   const webSocket = attachGraphQLWebSocket({
     server,
@@ -180,6 +200,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     sseWriter.close();
+    await sseStreams.close();
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);

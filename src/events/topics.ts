@@ -1,4 +1,5 @@
 import type { ForumActivityEvent, NotificationEvent, Visibility } from './payloads';
+import type { EventStreamMessage, EventStreamReply } from './event-stream-relay';
 import type { PresenceChangedEvent, TypingEvent } from './thread-payloads';
 
 /**
@@ -38,4 +39,14 @@ export function typingTopic(threadId: string): Topic<TypingEvent> {
 /** One channel per thread that says "presence changed, read it again" (presence lives in the store). */
 export function presenceChangedTopic(threadId: string): Topic<PresenceChangedEvent> {
   return { channel: `thread-presence:${threadId}` };
+}
+
+/** One channel per single-connection SSE stream (by reservation id): requests for it, wherever they arrive. */
+export function eventStreamTopic(reservationId: string): Topic<EventStreamMessage> {
+  return { channel: `event-stream:${reservationId}` };
+}
+
+/** One channel per process, for the answers to the stream requests it handed on. */
+export function eventStreamRepliesTopic(processId: string): Topic<EventStreamReply> {
+  return { channel: `event-stream-replies:${processId}` };
 }

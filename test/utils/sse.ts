@@ -1,6 +1,36 @@
 import type { FormattedExecutionResult } from 'graphql-ws';
 import type { TestSubscription } from './ws-client';
 
+export interface ServerSentEvent {
+  readonly event: string;
+  readonly data: string;
+}
+
+/** Reads the events of an event stream one by one; `next` rejects once the stream has ended. */
+export function readEvents(response: Response) {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  return async function next(): Promise<ServerSentEvent> {
+    for (;;) {
+      const boundary = buffered.indexOf('\n\n');
+      if (boundary >= 0) {
+        const lines = buffered.slice(0, boundary).split('\n');
+        buffered = buffered.slice(boundary + 2);
+        const field = (name: string) =>
+          lines
+            .filter((line) => line.startsWith(`${name}:`))
+            .map((line) => line.slice(name.length + 1).trim())
+            .join('\n');
+        if (lines.every((line) => line.startsWith(':'))) continue;
+        return { event: field('event'), data: field('data') };
+      }
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error('the event stream ended');
+      buffered += chunk.value;
+    }
+  };
+}
+
 /**
  * Subscribes over GraphQL-over-SSE the way a browser's fetch would, and yields each `next`
  * event's JSON payload.
@@ -13,26 +43,12 @@ export async function subscribeOverSse(url: string, query: string, variables: Re
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = '';
+  const nextEvent = readEvents(response);
 
   async function next(): Promise<Record<string, unknown>> {
     for (;;) {
-      const boundary = buffered.indexOf('\n\n');
-      if (boundary >= 0) {
-        const block = buffered.slice(0, boundary);
-        buffered = buffered.slice(boundary + 2);
-        const data = block
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trim())
-          .join('\n');
-        if (data !== '') return JSON.parse(data) as Record<string, unknown>;
-        continue;
-      }
-      const chunk = await reader.read();
-      if (chunk.done) throw new Error('the event stream ended');
-      buffered += chunk.value;
+      const { data } = await nextEvent();
+      if (data !== '') return JSON.parse(data) as Record<string, unknown>;
     }
   }
 

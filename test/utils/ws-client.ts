@@ -53,7 +53,11 @@ export function connectClient(wsUrl: string, authorization?: string): TestClient
   return testClient;
 }
 
-function subscribeWith<Data>(client: Client, query: string, variables?: Record<string, unknown>): TestSubscription<Data> {
+/** What subscribing asks of a client: graphql-ws' and graphql-sse's clients alike. */
+export type SubscribingClient = Pick<Client, 'subscribe'>;
+
+/** An operation of `client` whose results are awaited one by one (graphql-sse's client too, through `SubscribingClient`). */
+export function subscribeWith<Data>(client: SubscribingClient, query: string, variables?: Record<string, unknown>): TestSubscription<Data> {
   const received: Array<FormattedExecutionResult<Data, unknown>> = [];
   const waiting: Array<{ resolve: (value: FormattedExecutionResult<Data, unknown>) => void; reject: (error: unknown) => void }> = [];
   let ended: { error: unknown } | undefined;
