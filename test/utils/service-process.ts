@@ -81,9 +81,11 @@ export function startServicePair(env: Record<string, string> = {}): Promise<[Ser
  */
 export async function waitForLiveSubscriptions(origin: string, field: string, count: number): Promise<void> {
   const line = `realtime_active_subscriptions{field="${field}"} ${count}`;
+  // A process that never ran a subscription of `field` shows no line for it: none is live.
+  const unseen = `realtime_active_subscriptions{field="${field}"}`;
   for (;;) {
     const text = await (await fetch(`${origin}/metrics`)).text();
-    if (text.split('\n').includes(line)) return;
+    if (text.split('\n').includes(line) || (count === 0 && !text.includes(unseen))) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
