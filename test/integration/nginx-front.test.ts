@@ -6,6 +6,7 @@ import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION, PUBLISH_FORUM_A
 import { describeWithProgram } from '../utils/programs';
 import { startServicePair, type ServiceProcess } from '../utils/service-process';
 import { subscribeOverSse } from '../utils/sse';
+import { connectSseClient } from '../utils/sse-client';
 import { PUBLISHER_TOKEN } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
@@ -93,6 +94,18 @@ describeWithProgram(NGINX, 'nginx', 'docker/nginx.conf in front of two processes
     await postGraphQL(nginx.url, PUBLISH_FORUM_ACTIVITY, { input: { kind: 'THREAD_CREATED', forumId: 'f72', title: 'over SSE' } }, PUBLISHER_TOKEN);
     expect(await stream.next()).toMatchObject({ data: { forumActivity: { forumId: 'f72', title: 'over SSE' } } });
     stream.close();
+  });
+
+  it("serves graphql-sse's single connection mode, whichever process each of its requests reaches", async () => {
+    const client = connectSseClient(`${nginx.url}/stream`, { singleConnection: true });
+    const activity = [client.subscribe(FORUM_ACTIVITY_SUBSCRIPTION, { forumId: 'f73' }), client.subscribe(FORUM_ACTIVITY_SUBSCRIPTION, { forumId: 'f73' })];
+    await client.whenAccepted(2);
+    // least_conn sends the operations to the process without the stream; both run where the stream is.
+    expect(await waitForCounts(processes, 'forumActivity', (counts) => sum(counts) === 2)).toContain(2);
+    await postGraphQL(nginx.url, PUBLISH_FORUM_ACTIVITY, { input: { kind: 'THREAD_CREATED', forumId: 'f73', title: 'one stream' } }, PUBLISHER_TOKEN);
+    for (const operation of activity) expect(await operation.next()).toMatchObject({ data: { forumActivity: { forumId: 'f73', title: 'one stream' } } });
+    client.dispose();
+    await waitForCounts(processes, 'forumActivity', (counts) => sum(counts) === 0);
   });
 
   it('answers /healthz and /readyz from the processes', async () => {
