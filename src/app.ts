@@ -26,7 +26,6 @@ import { createSseWriter } from './transport/sse-writer';
 import { withSseSubscriptions } from './transport/sse-subscriptions';
 import { createReservationTokens } from './transport/sse/reservation-token';
 import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
-import { createEnvelopedOperationRunner } from './transport/sse/run-enveloped-operation';
 import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
 
 /**
@@ -138,10 +137,9 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   });
   const sseStreams = createSingleConnectionStreams({
     bus,
-    runOperation: createEnvelopedOperationRunner(yoga, documents),
+    pipeline,
+    writer: sseWriter,
     maxOperationsPerStream: config.limits.maxSubscriptionsPerConnection,
-    maxBufferedBytes: config.limits.maxBufferedBytes,
-    keepAliveIntervalMs: config.limits.heartbeatIntervalMs,
     acrossProcesses: config.bus.kind !== 'memory',
     logger,
   });
@@ -152,6 +150,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     tokens: createReservationTokens(config.jwt.secret),
     streams: sseStreams,
     maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    keepBearerToken: keepBearerTokens,
     logger,
   });
   const server = createHttpServer((request, response) => (isGraphQLSseRequest(request.url) ? graphqlSse : graphqlHttp)(request, response), config.tls);

@@ -16,7 +16,14 @@ export interface GraphQLParams {
 
 /** An operation or its end, asked of the process that holds the stream. */
 export type StreamRequest =
-  | { readonly kind: 'start'; readonly operationId: string; readonly caller: Exclude<Caller, { kind: 'invalid' }>; readonly params: GraphQLParams }
+  | {
+      readonly kind: 'start';
+      readonly operationId: string;
+      readonly caller: Exclude<Caller, { kind: 'invalid' }>;
+      /** The caller's own token, only when the service keeps them for its subscription hooks (`keepBearerTokens`). */
+      readonly bearerToken?: string;
+      readonly params: GraphQLParams;
+    }
   | { readonly kind: 'stop'; readonly operationId: string };
 
 /** The HTTP answer to a stream request: a status, and a JSON body if any. */

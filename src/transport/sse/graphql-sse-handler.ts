@@ -1,8 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { IdentifyCaller } from '../../auth/identify-caller';
+import { bearerTokenOf, type IdentifyCaller } from '../../auth/identify-caller';
 import type { GraphQLParams, StreamAnswer } from '../../events/event-stream-relay';
 import type { Logger } from '../../observability/logger';
 import { BusUnavailableError } from '../../pubsub/event-bus';
+import { readBody } from '../read-body';
 import { holderOf, type ReservationTokens } from './reservation-token';
 import { STREAM_NOT_FOUND, type SingleConnectionStreams } from './single-connection-streams';
 
@@ -20,6 +21,8 @@ export interface GraphQLSseHandlerOptions {
   readonly tokens: ReservationTokens;
   readonly streams: SingleConnectionStreams;
   readonly maxBodyBytes: number;
+  /** Hand each operation's bearer token to the pipeline's hooks; off by default. */
+  readonly keepBearerToken?: boolean;
   readonly logger: Logger;
 }
 
@@ -33,25 +36,6 @@ class RequestError extends Error {
   ) {
     super(message);
   }
-}
-
-function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
-  const declared = request.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(new RequestError(413, 'Request body too large'));
-  return new Promise((resolve, reject) => {
-    let text = '';
-    let bytes = 0;
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      bytes += Buffer.byteLength(chunk);
-      if (bytes > maxBytes) {
-        reject(new RequestError(413, 'Request body too large'));
-        request.destroy();
-      } else text += chunk;
-    });
-    request.once('end', () => resolve(text));
-    request.once('error', reject);
-  });
 }
 
 /** The operation a POST of the single connection mode carries, with its id from `extensions.operationId`. */
@@ -136,11 +120,16 @@ export function createGraphQLSseHandler(options: GraphQLSseHandlerOptions): Requ
     switch (request.method) {
       case 'GET':
         if (Date.now() > reservation.openBy) return send(request, response, STREAM_NOT_FOUND);
-        return streams.open(reservation, caller, response, corsHeaders(request));
+        for (const [name, value] of Object.entries(corsHeaders(request))) response.setHeader(name, value);
+        return streams.open(reservation, caller, response);
       case 'POST': {
         if (!/application\/json/i.test(request.headers['content-type'] ?? '')) return refuse(request, response, 415, 'Send the operation as application/json.');
-        const { operationId, params } = operationOf(await readBody(request, options.maxBodyBytes));
-        const answer = await streams.ask(reservation.id, { kind: 'start', operationId, caller, params });
+        const length = Number(request.headers['content-length']);
+        if (!(length > 0)) return refuse(request, response, 411, 'Send the operation with a Content-Length.');
+        if (length > options.maxBodyBytes) return refuse(request, response, 413, 'Request body too large');
+        const { operationId, params } = operationOf(await readBody(request));
+        const bearerToken = (options.keepBearerToken && bearerTokenOf(request.headers.authorization ?? '')) || undefined;
+        const answer = await streams.ask(reservation.id, { kind: 'start', operationId, caller, params, ...(bearerToken ? { bearerToken } : {}) });
         // A client that gives up before it has the answer never stops the operation (graphql-sse's client sends
         // no DELETE then): an answer that does not reach it stops the operation here.
         const stopUnanswered = () => void Promise.resolve(streams.ask(reservation.id, { kind: 'stop', operationId })).catch(() => {});
