@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Caller } from '../auth/caller';
 import type { EncodedResult, Subscriber } from '../graphql/subscriptions/subscriber';
+import { corsHeaders } from './cors-headers';
 
 /** The headers of an event stream, as Yoga sends them (no proxy may buffer or compress it). */
 const SSE_HEADERS = {
@@ -100,7 +101,7 @@ export function createSseWriter(options: SseWriterOptions) {
   return {
     /** Sends the event stream's headers and first ping, and returns the stream. */
     open(response: ServerResponse): SseStream {
-      response.writeHead(200, SSE_HEADERS);
+      response.writeHead(200, { ...SSE_HEADERS, ...corsHeaders(response.req) });
       response.write(PING);
       const stream = new SseStream(response, writer);
       writer.streams.add(stream);

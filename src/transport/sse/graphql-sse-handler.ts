@@ -3,6 +3,7 @@ import { bearerTokenOf, type IdentifyCaller } from '../../auth/identify-caller';
 import type { GraphQLParams, StreamAnswer } from '../../events/event-stream-relay';
 import type { Logger } from '../../observability/logger';
 import { BusUnavailableError } from '../../pubsub/event-bus';
+import { corsHeaders } from '../cors-headers';
 import { readBody } from '../read-body';
 import { holderOf, type ReservationTokens } from './reservation-token';
 import { STREAM_NOT_FOUND, type SingleConnectionStreams } from './single-connection-streams';
@@ -68,12 +69,6 @@ function operationOf(text: string): { operationId: string; params: GraphQLParams
 /** Whether a request is for `/graphql/stream`. */
 export const isGraphQLSseRequest = (url: string | undefined) => url === GRAPHQL_SSE_PATH || url?.startsWith(`${GRAPHQL_SSE_PATH}?`) === true;
 
-/** What a browser on another origin needs to read the answer; preflights are Yoga's (its default CORS). */
-function corsHeaders(request: IncomingMessage): Record<string, string> {
-  const origin = request.headers.origin;
-  return origin ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : {};
-}
-
 /**
  * `/graphql/stream`: GraphQL over SSE in both of the protocol's modes.
  * - Distinct connections: `GET`/`POST` with `Accept: text/event-stream` and no token, one
@@ -120,7 +115,6 @@ export function createGraphQLSseHandler(options: GraphQLSseHandlerOptions): Requ
     switch (request.method) {
       case 'GET':
         if (Date.now() > reservation.openBy) return send(request, response, STREAM_NOT_FOUND);
-        for (const [name, value] of Object.entries(corsHeaders(request))) response.setHeader(name, value);
         return streams.open(reservation, caller, response);
       case 'POST': {
         if (!/application\/json/i.test(request.headers['content-type'] ?? '')) return refuse(request, response, 415, 'Send the operation as application/json.');
