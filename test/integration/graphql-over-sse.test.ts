@@ -1,4 +1,7 @@
+import { get, type IncomingMessage } from 'node:http';
 import { NetworkError } from 'graphql-sse';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config';
+import { createReservationTokens, RESERVATION_OPEN_WINDOW_MS } from '../../src/transport/sse/reservation-token';
 import { postGraphQL } from '../utils/http';
 import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION } from '../utils/operations';
 import { connectSseClient } from '../utils/sse-client';
@@ -156,6 +159,11 @@ describe('the single connection mode of /graphql/stream, request by request', ()
     expect((await fetch(`${server.url}/stream`, { method: 'PATCH' })).status).toBe(405);
   });
 
+  it('lets a reservation that was not opened in time expire', async () => {
+    const reservedLongAgo = createReservationTokens(DEVELOPMENT_JWT_SECRET, () => Date.now() - RESERVATION_OPEN_WINDOW_MS - 1000).issue('anonymous');
+    expect((await sse.open(reservedLongAgo)).status).toBe(404);
+  });
+
   it('refuses a document that does not validate with 400 and its errors, and a second operation of the same id with 409', async () => {
     const reservation = await reservationOf();
     const stream = await sse.open(reservation);
@@ -211,5 +219,38 @@ describe('the single connection mode of /graphql/stream, request by request', ()
     expect(newer.status).toBe(200);
     await expect(older.next()).rejects.toThrow('the event stream ended');
     newer.close();
+  });
+});
+
+describe('a single connection stream that stops reading', () => {
+  it('is cut once its unsent output passes MAX_BUFFERED_BYTES, as a socket is, while other streams keep receiving', async () => {
+    const server = await startTestApp({ MAX_BUFFERED_BYTES: String(256 * 1024) });
+    const streamUrl = `${server.url}/stream`;
+    const token = await userToken(611);
+    const reader = connectSseClient(streamUrl, { singleConnection: true, token: () => token }).subscribe<{ notification: { title: string } }>(
+      NOTIFICATION_SUBSCRIPTION,
+      { userId: '611' },
+    );
+    const reservation = await (await singleConnection(streamUrl).reserve(token)).text();
+    // A reader that stops reading: node's own request, its response paused.
+    const paused = await new Promise<IncomingMessage>((resolve) =>
+      get(streamUrl, { headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': reservation, authorization: `Bearer ${token}` } }, resolve),
+    );
+    paused.pause();
+    const live = server.expectSubscriptions('notification', 2);
+    expect((await singleConnection(streamUrl).post(reservation, token, 'paused', NOTIFICATION_SUBSCRIPTION, { userId: '611' })).status).toBe(202);
+    await live();
+
+    const blob = 'x'.repeat(60_000);
+    let published = 0;
+    while (server.app.metrics.liveSubscriptions('notification') > 1) {
+      await postGraphQL(server.url, PUBLISH_NOTIFICATION, { input: { userId: '611', type: 't', title: `${published}`, data: { blob } } }, PUBLISHER_TOKEN);
+      expect((await reader.next()).data!.notification.title).toBe(`${published}`);
+      published += 1;
+      expect(published).toBeLessThan(2000);
+    }
+    await postGraphQL(server.url, PUBLISH_NOTIFICATION, { input: { userId: '611', type: 't', title: 'after the cut' } }, PUBLISHER_TOKEN);
+    expect((await reader.next()).data!.notification.title).toBe('after the cut');
+    paused.destroy();
   });
 });
