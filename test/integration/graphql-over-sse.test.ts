@@ -205,7 +205,8 @@ describe('the single connection mode of /graphql/stream, request by request', ()
   });
 
   it("ends the stream when its holder's token expires", async () => {
-    const expiring = await userToken(603, { expiresInSeconds: 1 });
+    // JWT expiry is in whole seconds: 2 leaves the test at least one to reserve, open and subscribe.
+    const expiring = await userToken(603, { expiresInSeconds: 2 });
     const reservation = await reservationOf(expiring);
     const stream = await sse.open(reservation, expiring);
     expect((await sse.post(reservation, expiring, 'n', NOTIFICATION_SUBSCRIPTION, { userId: '603' })).status).toBe(202);
