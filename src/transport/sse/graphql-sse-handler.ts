@@ -1,10 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { GraphQLError } from 'graphql';
 import { bearerTokenOf, type IdentifyCaller } from '../../auth/identify-caller';
 import type { GraphQLParams, StreamAnswer } from '../../events/event-stream-relay';
 import type { Logger } from '../../observability/logger';
 import { BusUnavailableError } from '../../pubsub/event-bus';
 import { corsHeaders } from '../cors-headers';
 import { readBody } from '../read-body';
+import { errorsJson } from './event-stream-events';
 import { holderOf, type ReservationTokens } from './reservation-token';
 import { STREAM_NOT_FOUND, type SingleConnectionStreams } from './single-connection-streams';
 
@@ -28,7 +30,7 @@ export interface GraphQLSseHandlerOptions {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-const errorsBody = (message: string, code?: string) => JSON.stringify({ errors: [{ message, ...(code ? { extensions: { code } } : {}) }] });
+const errorsBody = (message: string, code?: string) => errorsJson([new GraphQLError(message, code ? { extensions: { code } } : {})]);
 
 class RequestError extends Error {
   constructor(
