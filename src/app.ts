@@ -24,6 +24,7 @@ import { MAX_REQUEST_BODY_BYTES } from './graphql/use-request-body-limit';
 import { reloadTlsOnChange } from './transport/tls-reloader';
 import { createSseWriter } from './transport/sse-writer';
 import { withSseSubscriptions } from './transport/sse-subscriptions';
+import { createAcmeTls } from './tls/create-acme-tls';
 
 /**
  * Publishes over HTTP wait while more notification deliveries than this are queued in the
@@ -133,9 +134,11 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       logger,
       next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
     }),
-    config.tls,
+    config.tls ?? (config.acme && 'deferred'),
   );
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
+  const acme =
+    config.acme && createAcmeTls({ acme: config.acme, bus: config.bus, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
@@ -155,6 +158,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       logger.warn({ err: error.message }, 'starting while the event bus is not connected; /readyz answers 503 until it is');
     });
     await laravel?.start(busConnectTimeoutMs);
+    await acme?.start();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -164,7 +168,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     });
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    const url = `${config.tls ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
+    const url = `${config.tls || config.acme ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
     logger.info({ url, bus: config.bus.kind }, 'listening');
     return { url, port };
   }
@@ -177,6 +181,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   async function stop(drainMs = 3000): Promise<void> {
     stopping = true;
     stopTlsReload();
+    await acme?.stop();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     sseWriter.close();
