@@ -137,7 +137,9 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a
 function acme(env: Environment, bus: Config['bus'], tlsFilesSet: boolean): AcmeConfig | undefined {
   const names = read(env, 'ACME_DOMAINS');
   if (names === undefined) {
-    const stray = ['ACME_EMAIL', 'ACME_DIRECTORY_URL', 'ACME_HTTP_PORT', 'ACME_DIR'].find((name) => read(env, name) !== undefined);
+    // ACME_HTTP_PORT and ACME_DIR may be preset (the systemd unit does) for when ACME_DOMAINS is
+    // set; the account's own settings without domains are a mistake worth one line.
+    const stray = ['ACME_EMAIL', 'ACME_DIRECTORY_URL'].find((name) => read(env, name) !== undefined);
     if (stray) throw new ConfigError(stray, 'is set but ACME_DOMAINS is not (the domains to obtain a certificate for)');
     return undefined;
   }

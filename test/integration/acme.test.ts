@@ -10,7 +10,7 @@ import { startPebble, PEBBLE, type RunningPebble } from '../utils/pebble';
 import { describeWithProgram } from '../utils/programs';
 import { isolatedPrefix, REDIS_URL } from '../utils/redis';
 import { runService } from '../utils/service-process';
-import { connectSecureClient, httpsRequest, servedCertificate } from '../utils/tls-client';
+import { connectSecureClient, httpsRequest, servedCertificate, untilLiveSubscriptions } from '../utils/tls-client';
 import { userToken } from '../utils/tokens';
 
 const DOMAIN = 'realtime.mechamap.test';
@@ -99,16 +99,6 @@ async function metric(service: AcmeService, root: string, name: string): Promise
   return Number(line?.split(' ')[1]);
 }
 
-/** Another process offers no event to wait on: its /metrics is asked, a few milliseconds apart. */
-async function untilLiveNotificationSubscriptions(service: AcmeService, root: string, count: number): Promise<void> {
-  const wanted = `realtime_active_subscriptions{field="notification"} ${count}`;
-  for (let asked = 0; asked < 100; asked += 1) {
-    if ((await httpsRequest(service.port, DOMAIN, root, '/metrics')).body.includes(wanted)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`never saw ${wanted}`);
-}
-
 describeWithProgram(PEBBLE, 'pebble', 'TLS by itself: ACME against pebble', () => {
   const clients: Client[] = [];
   const services: AcmeService[] = [];
@@ -139,7 +129,7 @@ describeWithProgram(PEBBLE, 'pebble', 'TLS by itself: ACME against pebble', () =
       const client = track(clients, connectSecureClient(service.port, DOMAIN, root, `Bearer ${await userToken('7')}`));
       const notification = firstNotification(client, '7');
       await connected(client);
-      await untilLiveNotificationSubscriptions(service, root, 1);
+      await untilLiveSubscriptions(service.port, DOMAIN, root, 'notification', 1);
       await publishNotification(service, root, '7', 'over wss');
       await expect(notification).resolves.toEqual({ title: 'over wss' });
 
@@ -193,7 +183,7 @@ describeWithProgram(PEBBLE, 'pebble', 'TLS by itself: ACME against pebble', () =
 
       // The socket opened under the first certificate still delivers.
       const notification = firstNotification(client, '8');
-      await untilLiveNotificationSubscriptions(service, root, 1);
+      await untilLiveSubscriptions(service.port, DOMAIN, root, 'notification', 1);
       await publishNotification(service, root, '8', 'after the renewal');
       await expect(notification).resolves.toEqual({ title: 'after the renewal' });
       // And a new one is served the new certificate.

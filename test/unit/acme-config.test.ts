@@ -2,8 +2,9 @@ import { LETS_ENCRYPT_DIRECTORY_URL } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
 
 describe('ACME configuration', () => {
-  it('is off without ACME_DOMAINS', () => {
+  it('is off without ACME_DOMAINS, even with the port and directory preset (as the systemd unit presets them)', () => {
     expect(loadConfig({}).acme).toBeUndefined();
+    expect(loadConfig({ ACME_HTTP_PORT: '13000', ACME_DIR: '/var/lib/mechamap-realtime/acme' }).acme).toBeUndefined();
   });
 
   it("defaults to Let's Encrypt production and port 80, with the certificate kept on Redis", () => {

@@ -1,24 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createCertificateManager } from '../../src/tls/certificate-manager';
 import type { CertificatePair } from '../../src/tls/certificate-store';
 import { createDiskCertificateStore } from '../../src/tls/disk-certificate-store';
+import { makeSelfSignedCertificate } from '../utils/certificates';
 
-/** A one-day certificate for `domain`, made by openssl: valid, and not due for renewal for 16 hours. */
+/** A one-day certificate for `domain`: valid, and not due for renewal for 16 hours. */
 function makeCertificate(dir: string, domain: string): CertificatePair {
-  const [cert, key] = [join(dir, `${domain}.pem`), join(dir, `${domain}.key`)];
-  execFileSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'],
-      ...['-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain}`, '-keyout', key, '-out', cert],
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+  const { cert, key } = makeSelfSignedCertificate(dir, domain, `DNS:${domain}`);
+  return { cert, key };
 }
 
 describe('certificate manager', () => {

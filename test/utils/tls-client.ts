@@ -53,3 +53,12 @@ export function connectSecureClient(port: number, host: string, ca: string, auth
     onNonLazyError: () => {},
   });
 }
+
+/** Resolves once the process on `port` reports `count` live subscriptions of `field` on its /metrics, asked a few milliseconds apart. */
+export async function untilLiveSubscriptions(port: number, host: string, ca: string, field: string, count: number): Promise<void> {
+  const wanted = `realtime_active_subscriptions{field="${field}"} ${count}`;
+  for (;;) {
+    if ((await httpsRequest(port, host, ca, '/metrics')).body.split('\n').includes(wanted)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
