@@ -27,6 +27,7 @@ import { withSseSubscriptions } from './transport/sse-subscriptions';
 import { createReservationTokens } from './transport/sse/reservation-token';
 import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
 import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
+import { createAcmeTls } from './tls/create-acme-tls';
 
 /**
  * Publishes over HTTP wait while more notification deliveries than this are queued in the
@@ -153,8 +154,13 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     keepBearerToken: keepBearerTokens,
     logger,
   });
-  const server = createHttpServer((request, response) => (isGraphQLSseRequest(request.url) ? graphqlSse : graphqlHttp)(request, response), config.tls);
+  const server = createHttpServer(
+    (request, response) => (isGraphQLSseRequest(request.url) ? graphqlSse : graphqlHttp)(request, response),
+    config.tls ?? (config.acme && 'deferred'),
+  );
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
+  const acme =
+    config.acme && createAcmeTls({ acme: config.acme, bus: config.bus, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
@@ -174,6 +180,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       logger.warn({ err: error.message }, 'starting while the event bus is not connected; /readyz answers 503 until it is');
     });
     await laravel?.start(busConnectTimeoutMs);
+    await acme?.start();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -183,7 +190,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     });
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    const url = `${config.tls ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
+    const url = `${config.tls || config.acme ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
     logger.info({ url, bus: config.bus.kind }, 'listening');
     return { url, port };
   }
@@ -196,6 +203,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   async function stop(drainMs = 3000): Promise<void> {
     stopping = true;
     stopTlsReload();
+    await acme?.stop();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     sseWriter.close();

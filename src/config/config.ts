@@ -13,6 +13,8 @@ export interface Config {
   readonly jwt: { readonly secret: string; readonly issuer?: string; readonly audience?: string };
   readonly publisherTokens: readonly string[];
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** The certificate obtained and renewed by the service itself (src/tls/); never together with `tls`. */
+  readonly acme?: AcmeConfig;
   readonly graphiql: boolean;
   readonly maxPayloadBytes: number;
   readonly maxFrameBytes: number;
@@ -33,6 +35,18 @@ export interface LaravelConfig {
   /** PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET: serve the Pusher HTTP API. */
   readonly pusher?: PusherCredentials;
 }
+
+export interface AcmeConfig {
+  readonly domains: readonly string[];
+  readonly email?: string;
+  readonly directoryUrl: string;
+  readonly httpPort: number;
+  /** The store without Redis; with Redis, where a copy of the certificate in service is written. */
+  readonly dir?: string;
+}
+
+/** Let's Encrypt's production directory; its staging one (untrusted certificates, generous limits) is for trying a setup. */
+export const LETS_ENCRYPT_DIRECTORY_URL = 'https://acme-v02.api.letsencrypt.org/directory';
 
 /** Bounds that keep one client from hurting the others; each has its own variable. */
 export interface Limits {

@@ -1,7 +1,15 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseChannelMap } from '../laravel/channel-map';
-import { type Config, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN, type LaravelConfig, type LogLevel } from './config';
+import {
+  type AcmeConfig,
+  type Config,
+  DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_PUBLISHER_TOKEN,
+  type LaravelConfig,
+  LETS_ENCRYPT_DIRECTORY_URL,
+  type LogLevel,
+} from './config';
 
 /** The channel map used when LARAVEL_CHANNEL_MAP is unset (beside src/ and dist/ alike). */
 export const DEFAULT_CHANNEL_MAP_FILE = join(__dirname, '..', '..', 'config', 'laravel-channels.json');
@@ -123,6 +131,38 @@ function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefine
   return Object.freeze({ channelMap: map, redis: url && prefix ? Object.freeze({ url, prefix }) : undefined, pusher });
 }
 
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+
+/** The certificate the service obtains itself: off unless ACME_DOMAINS is set. */
+function acme(env: Environment, bus: Config['bus'], tlsFilesSet: boolean): AcmeConfig | undefined {
+  const names = read(env, 'ACME_DOMAINS');
+  if (names === undefined) {
+    // ACME_HTTP_PORT and ACME_DIR may be preset (the systemd unit does) for when ACME_DOMAINS is
+    // set; the account's own settings without domains are a mistake worth one line.
+    const stray = ['ACME_EMAIL', 'ACME_DIRECTORY_URL'].find((name) => read(env, name) !== undefined);
+    if (stray) throw new ConfigError(stray, 'is set but ACME_DOMAINS is not (the domains to obtain a certificate for)');
+    return undefined;
+  }
+  if (tlsFilesSet) throw new ConfigError('ACME_DOMAINS', 'cannot be set together with TLS_CERT_FILE and TLS_KEY_FILE (one source of certificates)');
+  const domains = names
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  const invalid = domains.find((name) => !DOMAIN.test(name));
+  if (invalid !== undefined) {
+    throw new ConfigError('ACME_DOMAINS', `must list host names (no wildcard: HTTP-01 cannot validate one), got "${invalid}"`);
+  }
+  const email = read(env, 'ACME_EMAIL');
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) throw new ConfigError('ACME_EMAIL', `must be an email address (got "${email}")`);
+  const directoryUrl = read(env, 'ACME_DIRECTORY_URL') ?? LETS_ENCRYPT_DIRECTORY_URL;
+  if (!/^https:\/\/[^\s]+$/.test(directoryUrl)) throw new ConfigError('ACME_DIRECTORY_URL', `must be an https:// URL (got "${directoryUrl}")`);
+  const dir = read(env, 'ACME_DIR');
+  if (dir === undefined && bus.kind !== 'redis') {
+    throw new ConfigError('ACME_DIR', 'must be set with ACME_DOMAINS when REDIS_URL is not (where the account key and certificate are kept)');
+  }
+  return Object.freeze({ domains: Object.freeze(domains), email, directoryUrl, httpPort: integer(env, 'ACME_HTTP_PORT', 80, 0, 65535), dir });
+}
+
 /** Parses the environment into a frozen Config, or throws a ConfigError naming the variable. */
 export function loadConfig(env: Environment): Config {
   const production = read(env, 'NODE_ENV') === 'production';
@@ -156,6 +196,7 @@ export function loadConfig(env: Environment): Config {
     jwt: Object.freeze({ secret: jwtSecret, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') }),
     publisherTokens: Object.freeze(publisherTokens),
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : undefined,
+    acme: acme(env, bus, certFile !== undefined),
     graphiql: flag(env, 'GRAPHIQL', !production),
     maxPayloadBytes,
     maxFrameBytes: integer(env, 'WS_MAX_FRAME_BYTES', Math.max(1024 * 1024, 2 * maxPayloadBytes), 1024, 64 * 1024 * 1024),

@@ -73,6 +73,16 @@ export function createMetrics() {
     labelNames: ['source', 'outcome'],
     registers: [registry],
   });
+  const certificateExpiry = new Gauge({
+    name: 'realtime_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the TLS certificate in service expires (Unix time), with ACME_DOMAINS',
+    registers: [registry],
+  });
+  const acmeFailures = new Counter({
+    name: 'realtime_acme_failures_total',
+    help: 'Failed attempts to obtain or renew the TLS certificate (or to read its store), with ACME_DOMAINS',
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'realtime_delivery_latency_seconds',
     help: 'Time from an event being accepted to it being handed to a subscriber',
@@ -124,6 +134,8 @@ export function createMetrics() {
       for (let i = 0; i < count; i += 1) observed.observe(seconds);
     },
     laravelMessage: (source: LaravelSource, outcome: LaravelOutcome) => laravelMessages.inc({ source, outcome }),
+    tlsCertificateServed: (notAfterMs: number) => certificateExpiry.set(notAfterMs / 1000),
+    acmeFailed: () => acmeFailures.inc(),
     liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
     /** How many subscriptions of `field` have ever become live: it only grows. */
     startedSubscriptions: (field: SubscriptionField) => startedByField.get(field) ?? 0,

@@ -42,7 +42,7 @@ async function startFakeReverb(): Promise<{ server: Server; host: string }> {
   return { server, host: `127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
-describeWithProgram(NGINX, 'nginx', 'docker/nginx.conf in front of two processes on one Redis', () => {
+describeWithProgram(NGINX, 'nginx', 'docker/nginx.conf with its site in front of two processes on one Redis', () => {
   let processes: ServiceProcess[];
   let reverb: { server: Server; host: string };
   let targets: NginxTargets;

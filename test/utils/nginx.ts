@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findProgram } from './programs';
@@ -9,35 +9,62 @@ import { freePort } from './free-port';
 
 export const NGINX = findProgram('nginx');
 export const NGINX_CONF = join(__dirname, '..', '..', 'docker', 'nginx.conf');
+export const NGINX_SITE = join(__dirname, '..', '..', 'deploy', 'nginx', 'mechamap-realtime.conf');
+const SITE_INCLUDE = /^(\s*)include \/etc\/nginx\/sites-enabled\/mechamap-realtime\.conf;$/m;
 
 export interface NginxTargets {
-  /** host:port of each service process, in place of realtime-1:3000 … realtime-4:3003. */
+  /** host:port of each service process, in place of 127.0.0.1:3000 … 127.0.0.1:3003. */
   readonly realtime: readonly string[];
   /** host:port in place of the old Reverb. */
   readonly reverb: string;
+  /** host:port of the processes' ACME_HTTP_PORT responders; the service processes when unset. */
+  readonly acme?: readonly string[];
+  /** Whether the processes serve TLS, as they do with ACME_DOMAINS; unset: plain HTTP (proxy_pass http://). */
+  readonly upstreamTls?: boolean;
+  /** The directory holding fullchain.pem and privkey.pem, in place of ACME_DIR. */
+  readonly certificateDir?: string;
   /** The share of users sent to this service instead of the committed one; 0 comments the line out, as the rollback does. */
   readonly graphqlPercent?: number;
 }
 
+export interface NginxPorts {
+  /** In place of 443 (TLS). */
+  readonly tls: number;
+  /** A plain listener added beside the TLS one, so that routing tests need no CA. */
+  readonly plain: number;
+  /** In place of 80 (ACME HTTP-01, redirect to https). */
+  readonly http: number;
+}
+
 /**
- * docker/nginx.conf with only these values swapped: the upstream servers, the listen address,
- * the user, the pid, log and temp paths (into `prefix`), and optionally the split's share.
- * Every swap must match, so a change to the config that this no longer understands fails
- * here instead of quietly testing something else.
+ * docker/nginx.conf with deploy/nginx/mechamap-realtime.conf in place of its include, and only
+ * these values swapped: the upstream servers (and their scheme), the listen addresses, the pid,
+ * log, temp and certificate paths (into `prefix`), and optionally the split's share. Every swap
+ * must match, so a change to the files that this no longer understands fails here instead of
+ * quietly testing something else.
  */
-export function renderNginxConfig(source: string, targets: NginxTargets, listenPort: number, prefix: string): string {
-  let config = source;
+export function renderNginxConfig(main: string, site: string, targets: NginxTargets, ports: NginxPorts, prefix: string): string {
+  let config = main;
   const swap = (pattern: RegExp, replacement: (match: string, ...groups: string[]) => string) => {
-    if (!pattern.test(config)) throw new Error(`docker/nginx.conf has no match for ${pattern}: update test/utils/nginx.ts`);
+    if (!pattern.test(config))
+      throw new Error(`docker/nginx.conf or deploy/nginx/mechamap-realtime.conf has no match for ${pattern}: update test/utils/nginx.ts`);
     config = config.replace(pattern, replacement);
   };
-  swap(/^user \S+;$/m, () => `user ${userInfo().username};`);
+  swap(SITE_INCLUDE, () => site);
   swap(/^pid \S+;$/m, () => `pid ${prefix}/nginx.pid;`);
   // stderr at notice level, where nginx says when its listening sockets are open.
   swap(/^error_log \S+ \w+;$/m, () => 'error_log stderr notice;');
-  swap(/\/var\/(?:log|cache)\/nginx\//g, () => `${prefix}/`);
-  swap(/^(\s*)listen 80;$/m, (_match, indent) => `${indent}listen 127.0.0.1:${listenPort};`);
+  swap(/\/var\/log\/nginx\//g, () => `${prefix}/`);
+  // Debian's compiled-in temp paths are root's: a test run by anyone keeps them in its prefix.
+  swap(/^http \{$/m, (open) =>
+    [open, ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${prefix}/${kind}_temp;`)].join('\n'),
+  );
+  swap(/\/var\/lib\/mechamap-realtime\/acme/g, () => targets.certificateDir ?? prefix);
+  swap(/^(\s*)listen 80;$/m, (_match, indent) => `${indent}listen 127.0.0.1:${ports.http};`);
+  swap(/^(\s*)listen 443 ssl;$/m, (_match, indent) => `${indent}listen 127.0.0.1:${ports.tls} ssl;\n${indent}listen 127.0.0.1:${ports.plain};`);
+  if (!targets.upstreamTls) swap(/proxy_pass https:\/\/realtime;/g, () => 'proxy_pass http://realtime;');
   swap(/(upstream realtime \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, targets.realtime) + close);
+  swap(/(upstream realtime_acme \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, targets.acme ?? targets.realtime) + close);
   swap(/(upstream reverb \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, [targets.reverb]) + close);
   if (targets.graphqlPercent !== undefined) {
     const percent = targets.graphqlPercent;
@@ -50,7 +77,7 @@ export function renderNginxConfig(source: string, targets: NginxTargets, listenP
 function withServers(body: string, servers: readonly string[]): string {
   const lines = body.split('\n');
   const first = lines.findIndex((line) => /^\s*server \S+/.test(line));
-  if (first < 0) throw new Error('an upstream in docker/nginx.conf has no server line: update test/utils/nginx.ts');
+  if (first < 0) throw new Error('an upstream has no server line: update test/utils/nginx.ts');
   const [, indent, parameters] = /^(\s*)server \S+?((?: [^;]*)?);/.exec(lines[first]!)!;
   const rest = lines.filter((line) => !/^\s*server \S+/.test(line));
   rest.splice(first, 0, ...servers.map((server) => `${indent}server ${server}${parameters};`));
@@ -58,9 +85,13 @@ function withServers(body: string, servers: readonly string[]): string {
 }
 
 export interface RunningNginx {
+  /** The TLS server's routing on a plain port (no CA needed). */
   readonly origin: string;
   readonly url: string;
   readonly wsUrl: string;
+  readonly ports: NginxPorts;
+  /** The access log, as written so far. */
+  accessLog(): string;
   /** What `nginx -t` said about the rendered config. */
   readonly testOutput: string;
   stop(): Promise<void>;
@@ -72,20 +103,21 @@ afterAll(async () => {
 });
 
 /**
- * Renders docker/nginx.conf into a temporary prefix, checks it with `nginx -t`, and runs nginx
+ * Renders docker/nginx.conf and its site into a temporary prefix, checks it with `nginx -t`, and runs nginx
  * in the foreground as one process (master_process off, so that stopping it can never leave a
  * worker behind holding the port). It is stopped after the test file at the latest.
  */
 export async function startNginx(targets: NginxTargets): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx is not installed');
   const prefix = mkdtempSync(join(tmpdir(), 'mechamap-nginx-'));
-  const port = await freePort();
+  const [tls, plain, http] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
+  const ports = { tls, plain, http };
   const file = join(prefix, 'nginx.conf');
-  writeFileSync(file, renderNginxConfig(readFileSync(NGINX_CONF, 'utf8'), targets, port, prefix));
+  writeFileSync(file, renderNginxConfig(readFileSync(NGINX_CONF, 'utf8'), readFileSync(NGINX_SITE, 'utf8'), targets, ports, prefix));
   const args = ['-p', `${prefix}/`, '-e', 'stderr', '-c', file];
 
   const tested = await promisify(execFile)(NGINX, [...args, '-t']).catch((error: { stderr?: string }) => {
-    throw new Error(`nginx -t refused the rendered docker/nginx.conf:\n${error.stderr ?? String(error)}`);
+    throw new Error(`nginx -t refused the rendered docker/nginx.conf and site:\n${error.stderr ?? String(error)}`);
   });
 
   const child: ChildProcess = spawn(NGINX, [...args, '-g', 'daemon off; master_process off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -100,12 +132,14 @@ export async function startNginx(targets: NginxTargets): Promise<RunningNginx> {
     void exited.then(([code]) => reject(new Error(`nginx exited with ${code}:\n${stderr}`)));
   });
 
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${plain}`;
   let stopped: Promise<void> | undefined;
   const nginx: RunningNginx = {
     origin,
     url: `${origin}/graphql`,
-    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${plain}/graphql`,
+    ports,
+    accessLog: () => readFileSync(join(prefix, 'mechamap-realtime.access.log'), 'utf8'),
     testOutput: tested.stderr,
     stop() {
       running.delete(nginx);
