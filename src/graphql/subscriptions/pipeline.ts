@@ -188,9 +188,10 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
   };
 
   /** Subscriptions that run their own subscription through Yoga, each key its own group. */
-  let nextOwnKey = 0;
+  let ownKeys = 0;
+  const ownKey = (field: string) => `${field}\u0000own\u0000${(ownKeys += 1)}`;
   const groupOperation = (request: OperationRequest, caller: Caller, validated: ValidatedDocument, field: SubscriptionField, shareKey: string | null) => {
-    const key = shareKey ?? `${field}\u0000own\u0000${(nextOwnKey += 1)}`;
+    const key = shareKey ?? ownKey(field);
     const operation = getOperationAST(validated.document, request.operationName)!;
     return {
       validated,
@@ -219,17 +220,19 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
     if (!projections.has(root)) projections.set(root, compileNotificationProjection(validated.schema, root));
     const projection = projections.get(root) ?? null;
     const selection = new NotificationSelection(checked, request, caller, validated, projection, executor);
-    const ordinary = groupOperation(request, caller, validated, 'notification', null);
     return {
-      ...ordinary,
+      validated,
+      operationName: request.operationName,
+      variables: request.variables,
+      field: 'notification',
       shareKey: `notification\u0000${checked.userId}\u0000${selection.executionKey}`,
       async open(subscriber) {
         const refused = await refusedByHook(validated, operation, request, subscriber);
         if (refused) return refused;
-        // When the bus or the history failed, the ordinary path reports it in the resolver's words.
+        // When the bus or the history failed, the subscriber's own run reports it in the resolver's words.
+        const joined = await notifications.join(selection, subscriber);
         return (
-          (await notifications.join(selection, subscriber)) ??
-          sharedExecutions.join({ key: ordinary.shareKey, field: 'notification', start: startGroup(request, caller, validated) }, subscriber)
+          joined ?? sharedExecutions.join({ key: ownKey('notification'), field: 'notification', start: startGroup(request, caller, validated) }, subscriber)
         );
       },
     };
