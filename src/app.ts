@@ -133,6 +133,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     writer: sseWriter,
     keepBearerToken: keepBearerTokens,
     maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    takeTurnIfBusy,
     logger,
     next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
   });

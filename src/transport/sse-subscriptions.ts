@@ -3,6 +3,7 @@ import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
 import { EncodedResult, type OpenSubscription, type OperationRequest } from '../graphql/subscriptions/subscriber';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
+import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import { readBody } from './read-body';
 import { COMPLETE_EVENT, nextEvent, SseSubscriber, type SseWriter } from './sse-writer';
@@ -18,6 +19,8 @@ export interface SseSubscriptionOptions {
   /** Keep each stream's bearer token for the pipeline's hooks; off by default. */
   readonly keepBearerToken?: boolean;
   readonly logger: Logger;
+  /** Subscribes that come in bursts (a reconnect storm) wait for a turn of the event loop once it is due, as WebSocket ones do. */
+  readonly takeTurnIfBusy: TakeTurnIfBusy;
   /** Answers whatever this route does not take (its body, when it was read here, passed along). */
   readonly next: (request: IncomingMessage, response: ServerResponse, body?: string) => void;
 }
@@ -59,6 +62,8 @@ export function withSseSubscriptions(options: SseSubscriptionOptions): RequestLi
   const tokenExpiries = createTokenExpiries<SseSubscriber>((subscriber) => subscriber.end());
 
   const serve = async (request: IncomingMessage, response: ServerResponse, url: URL, body: string | undefined) => {
+    const turn = options.takeTurnIfBusy();
+    if (turn) await turn;
     const operation = operationOf(url, body);
     const authorization = request.headers.authorization;
     const caller = operation && (await identifyCaller(authorization));
