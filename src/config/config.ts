@@ -21,7 +21,7 @@ export interface Config {
   readonly replay: { readonly maxPerUser: number; readonly maxAgeSeconds: number };
   readonly limits: Limits;
   readonly logLevel: LogLevel;
-  /** Laravel's own broadcasters (src/laravel/); unset unless LARAVEL_REDIS_URL or PUSHER_APP_* are set. */
+  /** Laravel's own broadcasters and channel authorization (src/laravel/); unset unless LARAVEL_REDIS_URL, PUSHER_APP_* or LARAVEL_AUTH_URL are set. */
   readonly laravel?: LaravelConfig;
   /** True when the development JWT secret and publisher token are in use. */
   readonly usesDevelopmentSecrets: boolean;
@@ -34,6 +34,17 @@ export interface LaravelConfig {
   readonly redis?: { readonly url: string; readonly prefix: string };
   /** PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET: serve the Pusher HTTP API. */
   readonly pusher?: PusherCredentials;
+  /** LARAVEL_AUTH_URL and its bounds: routes/channels.php decides every private and presence channel. */
+  readonly auth?: LaravelAuthConfig;
+}
+
+export interface LaravelAuthConfig {
+  /** LARAVEL_AUTH_URL: Laravel's broadcasting auth route, asked as Echo asks it. */
+  readonly url: string;
+  /** LARAVEL_AUTH_TTL_SECONDS: how long one (user, channel) decision is reused. */
+  readonly ttlSeconds: number;
+  /** LARAVEL_AUTH_TIMEOUT_MS: past it, Laravel counts as unavailable (fail closed). */
+  readonly timeoutMs: number;
 }
 
 export interface AcmeConfig {

@@ -6,6 +6,7 @@ import {
   type Config,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_PUBLISHER_TOKEN,
+  type LaravelAuthConfig,
   type LaravelConfig,
   LETS_ENCRYPT_DIRECTORY_URL,
   type LogLevel,
@@ -99,7 +100,25 @@ function channelMap(env: Environment) {
   }
 }
 
-/** Laravel's broadcasters: off unless LARAVEL_REDIS_URL or the three PUSHER_APP_* variables are set. */
+/** LARAVEL_AUTH_URL (http or https) and its bounds; undefined when it is unset. */
+function laravelAuth(env: Environment): LaravelAuthConfig | undefined {
+  const name = 'LARAVEL_AUTH_URL';
+  const url = read(env, name);
+  const ttlSeconds = integer(env, 'LARAVEL_AUTH_TTL_SECONDS', 60, 1, 86_400);
+  const timeoutMs = integer(env, 'LARAVEL_AUTH_TIMEOUT_MS', 3_000, 50, 60_000);
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(name, `is not a URL (expected e.g. https://mechamap.example/realtime/broadcasting/auth, got "${url}")`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ConfigError(name, `must start with http:// or https:// (got ${parsed.protocol}//)`);
+  return Object.freeze({ url, ttlSeconds, timeoutMs });
+}
+
+/** Laravel's broadcasters and authorization: off unless LARAVEL_REDIS_URL, the three PUSHER_APP_* variables or LARAVEL_AUTH_URL are set. */
 function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefined {
   const url = redisUrl(env, 'LARAVEL_REDIS_URL');
   const prefix = read(env, 'LARAVEL_REDIS_PREFIX');
@@ -124,11 +143,13 @@ function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefine
     );
   }
   const pusher = appId && key && secret ? Object.freeze({ appId, key, secret }) : undefined;
+  const auth = laravelAuth(env);
 
-  if (url === undefined && pusher === undefined && read(env, 'LARAVEL_CHANNEL_MAP') === undefined) return undefined;
+  const off = url === undefined && pusher === undefined && auth === undefined;
+  if (off && read(env, 'LARAVEL_CHANNEL_MAP') === undefined) return undefined;
   const map = channelMap(env);
-  if (url === undefined && pusher === undefined) return undefined;
-  return Object.freeze({ channelMap: map, redis: url && prefix ? Object.freeze({ url, prefix }) : undefined, pusher });
+  if (off) return undefined;
+  return Object.freeze({ channelMap: map, redis: url && prefix ? Object.freeze({ url, prefix }) : undefined, pusher, auth });
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;

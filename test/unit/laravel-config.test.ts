@@ -63,3 +63,34 @@ describe("loadConfig: Laravel's broadcasters", () => {
     );
   });
 });
+
+describe('loadConfig: Laravel authorization (LARAVEL_AUTH_*)', () => {
+  it('is off without LARAVEL_AUTH_URL', () => {
+    expect(loadConfig({ LARAVEL_AUTH_TTL_SECONDS: '5' }).laravel).toBeUndefined();
+  });
+
+  it('reads the URL with the default TTL (60 s) and timeout (3000 ms), and the channel map it reads backwards', () => {
+    const config = loadConfig({ LARAVEL_AUTH_URL: 'https://mechamap.example/realtime/broadcasting/auth' });
+    expect(config.laravel?.auth).toEqual({ url: 'https://mechamap.example/realtime/broadcasting/auth', ttlSeconds: 60, timeoutMs: 3000 });
+    expect(config.laravel?.redis).toBeUndefined();
+    expect(config.laravel?.channelMap.forumChannels.length).toBeGreaterThan(0);
+  });
+
+  it('reads LARAVEL_AUTH_TTL_SECONDS and LARAVEL_AUTH_TIMEOUT_MS', () => {
+    const config = loadConfig({ LARAVEL_AUTH_URL: 'http://laravel/realtime/broadcasting/auth', LARAVEL_AUTH_TTL_SECONDS: '5', LARAVEL_AUTH_TIMEOUT_MS: '800' });
+    expect(config.laravel?.auth).toMatchObject({ ttlSeconds: 5, timeoutMs: 800 });
+  });
+
+  it('names the variable that is wrong', () => {
+    expectConfigError({ LARAVEL_AUTH_URL: 'laravel/broadcasting/auth' }, 'LARAVEL_AUTH_URL is not a URL');
+    expectConfigError({ LARAVEL_AUTH_URL: 'ftp://laravel/auth' }, 'LARAVEL_AUTH_URL must start with http:// or https://');
+    expectConfigError(
+      { LARAVEL_AUTH_URL: 'http://laravel/auth', LARAVEL_AUTH_TTL_SECONDS: '0' },
+      'LARAVEL_AUTH_TTL_SECONDS must be an integer from 1 to 86400',
+    );
+    expectConfigError(
+      { LARAVEL_AUTH_URL: 'http://laravel/auth', LARAVEL_AUTH_TIMEOUT_MS: 'soon' },
+      'LARAVEL_AUTH_TIMEOUT_MS must be an integer from 50 to 60000',
+    );
+  });
+});

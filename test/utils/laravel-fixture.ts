@@ -1,0 +1,173 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './free-port';
+import { findProgram } from './programs';
+
+export const PHP = findProgram('php');
+
+/** What the fixture needs from Debian, for describeWithProgram and .ci/run. */
+export const LARAVEL_PACKAGES = 'php-cli php-curl php-laravel-framework php-redis php-sqlite3';
+
+/** True when php and Laravel's framework (Debian's php-laravel-framework, php-redis, php-sqlite3) are all there. */
+export async function laravelAvailable(): Promise<boolean> {
+  if (!PHP) return false;
+  const check = `require 'Illuminate/autoload.php'; exit(class_exists('Illuminate\\\\Foundation\\\\Application') && extension_loaded('redis') && extension_loaded('pdo_sqlite') ? 0 : 1);`;
+  return promisify(execFile)(PHP, ['-r', check]).then(
+    () => true,
+    () => false,
+  );
+}
+
+const FIXTURE = join(__dirname, '..', 'fixtures', 'laravel');
+
+export interface LaravelFixtureOptions {
+  /** The service's GraphQL origin, for clients/php inside the app (`services.realtime.url`). */
+  readonly realtimeUrl?: string;
+  readonly publisherToken?: string;
+  /** The service's JWT_SECRET (`services.realtime.jwt_secret`). */
+  readonly jwtSecret: string;
+  /** Laravel's `database.redis.options.prefix`: the service's LARAVEL_REDIS_PREFIX. */
+  readonly redisPrefix: string;
+}
+
+export interface BroadcastRequest {
+  readonly channel: string;
+  readonly forumId: number;
+  readonly threadId: number;
+  readonly postId: number;
+  readonly actorId: number;
+  readonly title: string;
+  readonly excerpt: string;
+  readonly url: string;
+  /** `broadcastVia(...)`: one connection name or several; Laravel's default connection when absent. */
+  readonly connection?: string | readonly string[];
+}
+
+/**
+ * The real Laravel of test/fixtures/laravel (Debian's Laravel 8, its redis broadcaster, SQLite),
+ * served by `php -S` on a free port. Users: 1 Alice (member of private forum 7), 2 Bob (no
+ * membership), 3 Mia (moderator, member of 7); forum 1 is public; thread 345 is in forum 1,
+ * thread 777 in forum 7.
+ */
+export interface LaravelFixture {
+  readonly origin: string;
+  /** LARAVEL_AUTH_URL: `Broadcast::routes(['prefix' => 'realtime', …])`. */
+  readonly authUrl: string;
+  /** GET /realtime/token as the signed-in user: the JWT the token route issues. */
+  token(userId: number): Promise<string>;
+  /** `$user->notify(new SomethingHappened([...via], $content))`: via Laravel's `broadcast` channel or RealtimeChannel (clients/php). */
+  notify(userId: number, via: 'broadcast' | 'realtime', content: Record<string, unknown>): Promise<void>;
+  /** `broadcast(new PostCreated(...))` on the given channel. */
+  broadcast(request: BroadcastRequest): Promise<void>;
+  /** RealtimeClient::publishForumActivity from inside the app (the service provider's singleton). */
+  publishForumActivity(input: Record<string, unknown>): Promise<{ id: string; publishedAt: string }>;
+  /** Deletes a row of forum_members. */
+  removeMembership(userId: number, forumId: number): Promise<void>;
+  /** Stops `php -S` (Laravel unavailable); `start()` serves again on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** What PHP wrote to stderr (Laravel's log), for a failing test's message. */
+  log(): string;
+}
+
+const running = new Set<LaravelFixture>();
+const directories = new Set<string>();
+afterAll(async () => {
+  await Promise.all([...running].map((fixture) => fixture.stop()));
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function startLaravelFixture(options: LaravelFixtureOptions): Promise<LaravelFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'mechamap-laravel-'));
+  directories.add(dir);
+  const database = join(dir, 'database.sqlite');
+  await promisify(execFile)(PHP ?? 'php', [join(FIXTURE, 'database', 'seed.php'), database]);
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    DB_DATABASE: database,
+    REDIS_PREFIX: options.redisPrefix,
+    REALTIME_URL: options.realtimeUrl ?? 'http://127.0.0.1:1',
+    REALTIME_PUBLISHER_TOKEN: options.publisherToken ?? '',
+    REALTIME_JWT_SECRET: options.jwtSecret,
+    // Laravel's bootstrap caches go to the test's directory, never into the repository.
+    APP_SERVICES_CACHE: join(dir, 'services.php'),
+    APP_PACKAGES_CACHE: join(dir, 'packages.php'),
+    APP_CONFIG_CACHE: join(dir, 'config.php'),
+    APP_ROUTES_CACHE: join(dir, 'routes.php'),
+    APP_EVENTS_CACHE: join(dir, 'events.php'),
+    // Several requests at once: the service asks for many (user, channel) pairs in parallel.
+    PHP_CLI_SERVER_WORKERS: '4',
+  };
+  let server: ChildProcess | null = null;
+  let output = '';
+
+  const post = async (path: string, body: unknown): Promise<unknown> => {
+    const response = await fetch(`${origin}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`Laravel answered ${response.status} to ${path}: ${text.slice(0, 500)}\n${output.slice(-2000)}`);
+    return JSON.parse(text);
+  };
+
+  const fixture: LaravelFixture = {
+    origin,
+    authUrl: `${origin}/realtime/broadcasting/auth`,
+    async token(userId) {
+      const response = await fetch(`${origin}/realtime/token`, { headers: { 'x-fixture-user': String(userId), accept: 'application/json' } });
+      if (!response.ok) throw new Error(`the token route answered ${response.status}: ${await response.text()}`);
+      return ((await response.json()) as { token: string }).token;
+    },
+    async notify(userId, via, content) {
+      await post('/_fixture/notify', { user: userId, via, content });
+    },
+    async broadcast(request) {
+      await post('/_fixture/broadcast', request);
+    },
+    async publishForumActivity(input) {
+      return (await post('/_fixture/publish-activity', { input })) as { id: string; publishedAt: string };
+    },
+    async removeMembership(userId, forumId) {
+      const { removed } = (await post('/_fixture/memberships/remove', { user: userId, forum: forumId })) as { removed: number };
+      if (removed !== 1) throw new Error(`user ${userId} was not a member of forum ${forumId}`);
+    },
+    async start() {
+      if (server) return;
+      const started = spawn(PHP ?? 'php', ['-S', `127.0.0.1:${port}`, '-t', 'public', 'public/index.php'], {
+        cwd: FIXTURE,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        // Its own process group, so that stop() ends the server and its workers, and nothing else.
+        detached: true,
+      });
+      server = started;
+      running.add(fixture);
+      await new Promise<void>((resolve, reject) => {
+        started.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+          output += chunk;
+          if (/Development Server \(.*\) started/.test(output)) resolve();
+        });
+        started.once('exit', (code) => reject(new Error(`php -S exited with ${code}: ${output}`)));
+      });
+    },
+    async stop() {
+      const stopping = server;
+      if (!stopping) return;
+      server = null;
+      running.delete(fixture);
+      const exited = new Promise((resolve) => stopping.once('exit', resolve));
+      process.kill(-stopping.pid!, 'SIGTERM');
+      await exited;
+    },
+    log: () => output,
+  };
+  await fixture.start();
+  return fixture;
+}
