@@ -92,6 +92,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       history,
       nextForumActivityId: randomUUID,
       presence,
+      channelMap: config.channelMap,
     },
     identifyCaller,
     logger,

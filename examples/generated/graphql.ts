@@ -126,6 +126,13 @@ export type Notification = {
 
 export type PublishForumActivityInput = {
   actorId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * The Laravel channel that guards this event, as Laravel names it (`forum.12`,
+   * `private-forum.12`, `presence-thread.345`). With `LARAVEL_AUTH_URL` set, only users Laravel's
+   * routes/channels.php allows on a private or presence channel receive the event; without it
+   * (or without `LARAVEL_AUTH_URL`) `visibility` decides. Must be a channel of the channel map.
+   */
+  channel?: InputMaybe<Scalars['String']['input']>;
   data?: InputMaybe<Scalars['JSON']['input']>;
   excerpt?: InputMaybe<Scalars['String']['input']>;
   forumId: Scalars['ID']['input'];
@@ -209,6 +216,8 @@ export type SubscriptionTypingArgs = {
 export type ThreadViewer = {
   __typename?: 'ThreadViewer';
   id: Scalars['ID']['output'];
+  /** What routes/channels.php returned for this user on `presence-thread.{threadId}` (Laravel's `user_info`, e.g. `{"id": 42, "name": "Ada"}`); null without `LARAVEL_AUTH_URL`. */
+  info?: Maybe<Scalars['JSON']['output']>;
 };
 
 /** Who is reading a thread right now. */

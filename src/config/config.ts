@@ -21,6 +21,8 @@ export interface Config {
   readonly replay: { readonly maxPerUser: number; readonly maxAgeSeconds: number };
   readonly limits: Limits;
   readonly logLevel: LogLevel;
+  /** LARAVEL_CHANNEL_MAP, or config/laravel-channels.json: Laravel's channel names, read both ways (src/laravel/). */
+  readonly channelMap: ChannelMap;
   /** Laravel's own broadcasters and channel authorization (src/laravel/); unset unless LARAVEL_REDIS_URL, PUSHER_APP_* or LARAVEL_AUTH_URL are set. */
   readonly laravel?: LaravelConfig;
   /** True when the development JWT secret and publisher token are in use. */

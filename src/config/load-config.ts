@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseChannelMap } from '../laravel/channel-map';
+import { type ChannelMap, parseChannelMap } from '../laravel/channel-map';
 import {
   type AcmeConfig,
   type Config,
@@ -119,7 +119,7 @@ function laravelAuth(env: Environment): LaravelAuthConfig | undefined {
 }
 
 /** Laravel's broadcasters and authorization: off unless LARAVEL_REDIS_URL, the three PUSHER_APP_* variables or LARAVEL_AUTH_URL are set. */
-function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefined {
+function laravel(env: Environment, bus: Config['bus'], map: ChannelMap): LaravelConfig | undefined {
   const url = redisUrl(env, 'LARAVEL_REDIS_URL');
   const prefix = read(env, 'LARAVEL_REDIS_PREFIX');
   if (url !== undefined && prefix === undefined) {
@@ -145,10 +145,7 @@ function laravel(env: Environment, bus: Config['bus']): LaravelConfig | undefine
   const pusher = appId && key && secret ? Object.freeze({ appId, key, secret }) : undefined;
   const auth = laravelAuth(env);
 
-  const off = url === undefined && pusher === undefined && auth === undefined;
-  if (off && read(env, 'LARAVEL_CHANNEL_MAP') === undefined) return undefined;
-  const map = channelMap(env);
-  if (off) return undefined;
+  if (url === undefined && pusher === undefined && auth === undefined) return undefined;
   return Object.freeze({ channelMap: map, redis: url && prefix ? Object.freeze({ url, prefix }) : undefined, pusher, auth });
 }
 
@@ -205,6 +202,7 @@ export function loadConfig(env: Environment): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   const url = redisUrl(env);
+  const map = channelMap(env);
   const maxPayloadBytes = integer(env, 'MAX_PAYLOAD_BYTES', 65536, 256, 16 * 1024 * 1024);
   const bus: Config['bus'] =
     url === undefined ? { kind: 'memory' as const } : { kind: 'redis' as const, url, keyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:' };
@@ -237,7 +235,8 @@ export function loadConfig(env: Environment): Config {
       introspection: flag(env, 'INTROSPECTION', !production),
     }),
     logLevel,
-    laravel: laravel(env, bus),
+    channelMap: map,
+    laravel: laravel(env, bus, map),
     usesDevelopmentSecrets: jwtSecret === DEVELOPMENT_JWT_SECRET || publisherTokens.includes(DEVELOPMENT_PUBLISHER_TOKEN),
   });
 }

@@ -24,6 +24,8 @@ export interface ForumActivityInput {
   readonly excerpt?: string | null;
   readonly url?: string | null;
   readonly visibility?: Visibility | null;
+  /** The Laravel channel that guards it (`private-forum.12`); see src/laravel/channel-guard.ts. */
+  readonly channel?: string | null;
   readonly data?: unknown;
 }
 
@@ -53,6 +55,7 @@ export function forumActivityEvent(input: ForumActivityInput, id: string, occurr
     excerpt: input.excerpt ?? null,
     url: input.url ?? null,
     visibility: input.visibility ?? 'PUBLIC',
+    channel: input.channel ?? null,
     data: input.data ?? null,
     occurredAt,
   };

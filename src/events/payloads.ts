@@ -29,6 +29,8 @@ export interface ForumActivityEvent {
   readonly excerpt: string | null;
   readonly url: string | null;
   readonly visibility: Visibility;
+  /** The Laravel channel it was broadcast on or published for (`private-forum.12`), absent or null when none was named (and from older processes). */
+  readonly channel?: string | null;
   readonly data: unknown;
   readonly occurredAt: string;
 }

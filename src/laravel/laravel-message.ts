@@ -117,6 +117,7 @@ export function translateBroadcast(map: ChannelMap, { channel, event, data }: La
       excerpt: pick(data, 'excerpt', 'post.excerpt') ?? null,
       url: pick(data, 'url') ?? null,
       visibility: target.visibility,
+      channel,
       data,
     },
   };

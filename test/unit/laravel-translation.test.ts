@@ -99,7 +99,7 @@ describe('translateBroadcast', () => {
     expect(translate({})).toMatchObject({ input: { type: NOTIFICATION_EVENT, title: 'BroadcastNotificationCreated', body: null, url: null } });
   });
 
-  it('makes forum activity: forum from the channel or the data, visibility from the channel', () => {
+  it('makes forum activity: forum from the channel or the data, visibility from the channel, which it carries', () => {
     const data = { thread: { id: 345, title: 'Gears', forum_id: 9 }, post_id: 6789, user_id: 3, excerpt: 'First post', url: '/t/345' };
     expect(translateBroadcast(map, { channel: 'private-forum.12', event: 'App\\Events\\PostCreated', data })).toEqual({
       kind: 'forumActivity',
@@ -113,11 +113,12 @@ describe('translateBroadcast', () => {
         excerpt: 'First post',
         url: '/t/345',
         visibility: 'MEMBERS',
+        channel: 'private-forum.12',
         data,
       },
     });
     expect(translateBroadcast(map, { channel: 'thread.345', event: 'post.created', data })).toMatchObject({
-      input: { forumId: '9', threadId: '345', visibility: 'PUBLIC' },
+      input: { forumId: '9', threadId: '345', visibility: 'PUBLIC', channel: 'thread.345' },
     });
   });
 

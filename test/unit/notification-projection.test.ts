@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { execute, getOperationAST, Kind, parse, validate, type FieldNode } from 'graphql';
 import type { NotificationEvent } from '../../src/events/payloads';
 import { compileNotificationProjection } from '../../src/graphql/notification-projection';
+import { loadConfig } from '../../src/config/load-config';
 import { createGraphQLSchema } from '../../src/graphql/schema';
 import { createDelivery } from '../../src/history/create-delivery';
 import { createMetrics } from '../../src/observability/metrics';
@@ -16,6 +17,7 @@ const schema = createGraphQLSchema({
   maxPayloadBytes: 65536,
   nextForumActivityId: () => '1',
   presence: createPresenceStore({ kind: 'memory' }, silentLogger),
+  channelMap: loadConfig({}).channelMap,
 });
 
 const FIELDS = ['id', 'userId', 'type', 'title', 'body', 'url', 'data', 'createdAt', '__typename'];

@@ -8,6 +8,7 @@ import { assertPublisher, audienceOf } from '../authorize';
 import { subscribersOf, type GraphQLContext } from '../context';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers } from '../generated/resolvers-types';
+import { withChannelVisibility } from '../forum-channel-input';
 import type { SubscriptionSharing } from '../subscriptions/subscription-sharing';
 import { assertBatch, assertInputSize, assertNotBlank } from '../validate-input';
 import type { ResolverDependencies } from './resolver-dependencies';
@@ -15,23 +16,26 @@ import type { ResolverDependencies } from './resolver-dependencies';
 /** The resolver decides visibility by the caller's classes alone: subscribers of one set of classes share. */
 export const forumActivitySharing: SubscriptionSharing = { kind: 'group', groupOf: (caller) => visibleClasses(audienceOf(caller)).join(',') };
 
-export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId }: ResolverDependencies): Resolvers {
+export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId, channelMap }: ResolverDependencies): Resolvers {
   return {
     Mutation: {
       async publishForumActivity(_parent, { input }, { caller }) {
         assertPublisher(caller);
         assertInputSize(input, maxPayloadBytes);
         assertNotBlank({ forumId: input.forumId });
-        const event = forumActivityEvent(input, nextForumActivityId(), new Date().toISOString());
+        const event = forumActivityEvent(withChannelVisibility(input, channelMap), nextForumActivityId(), new Date().toISOString());
         await unlessBusUnavailable(() => bus.publish(forumActivityTopic(event.visibility), event));
         metrics.eventPublished('forum_activity');
         return { id: event.id, publishedAt: event.occurredAt };
       },
       async publishForumActivities(_parent, { inputs }, { caller }) {
         assertPublisher(caller);
-        assertBatch(inputs, maxPayloadBytes, (input) => assertNotBlank({ forumId: input.forumId }));
+        assertBatch(inputs, maxPayloadBytes, (input) => {
+          assertNotBlank({ forumId: input.forumId });
+          withChannelVisibility(input, channelMap);
+        });
         const occurredAt = new Date().toISOString();
-        const events = inputs.map((input) => forumActivityEvent(input, nextForumActivityId(), occurredAt));
+        const events = inputs.map((input) => forumActivityEvent(withChannelVisibility(input, channelMap), nextForumActivityId(), occurredAt));
         // Sent together, in order: the bus keeps the order of one process's publishes.
         await unlessBusUnavailable(() => Promise.all(events.map((event) => bus.publish(forumActivityTopic(event.visibility), event))));
         metrics.eventPublished('forum_activity', events.length);

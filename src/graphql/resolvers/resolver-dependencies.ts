@@ -1,3 +1,4 @@
+import type { ChannelMap } from '../../laravel/channel-map';
 import type { Metrics } from '../../observability/metrics';
 import type { NotificationHistory } from '../../history/notification-history';
 import type { PresenceStore } from '../../presence/presence-store';
@@ -11,4 +12,6 @@ export interface ResolverDependencies {
   readonly nextForumActivityId: () => string;
   /** Who is reading each thread, the typing rate limit, thread visibility. */
   readonly presence: PresenceStore;
+  /** Laravel's channel names, read both ways: a publish's `channel` gives its visibility. */
+  readonly channelMap: ChannelMap;
 }
