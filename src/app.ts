@@ -15,6 +15,7 @@ import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
 import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
+import { createLaravelChannelAccess } from './graphql/laravel-channel-access';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
 import { createHttpServer } from './transport/http-server';
 import { withMutationFastPath } from './transport/http-mutation-fast-path';
@@ -83,6 +84,9 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       claims: config.bus.kind === 'redis' ? config.bus : undefined,
     });
 
+  // LARAVEL_AUTH_URL: routes/channels.php decides private and presence channels (the pipeline's hooks).
+  const laravelAccess = config.laravel?.auth && createLaravelChannelAccess({ config: config.laravel.auth, channelMap: config.channelMap, metrics, logger });
+
   let stopping = false;
   const yoga = createYogaServer({
     resolverDependencies: {
@@ -93,6 +97,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       nextForumActivityId: randomUUID,
       presence,
       channelMap: config.channelMap,
+      laravelAccess,
     },
     identifyCaller,
     logger,
@@ -106,12 +111,12 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const pipeline = createSubscriptionPipeline({
     yoga,
     documents,
-    sharing: SUBSCRIPTION_SHARING,
+    sharing: laravelAccess?.sharing(SUBSCRIPTION_SHARING) ?? SUBSCRIPTION_SHARING,
     metrics,
     bus,
     history,
     takeTurnIfBusy,
-    hooks: subscriptionHooks,
+    hooks: laravelAccess?.hooks ?? subscriptionHooks,
   });
   const mutations = withMutationFastPath({
     yoga,
@@ -174,7 +179,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     limits: config.limits,
     documents,
     takeTurnIfBusy,
-    keepBearerToken: keepBearerTokens,
+    keepBearerToken: keepBearerTokens || laravelAccess !== undefined,
   });
 
   async function start(): Promise<StartedApp> {
@@ -214,6 +219,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     await drained;
     clearTimeout(cutStreams);
     await laravel?.close();
+    await laravelAccess?.close();
     await presence.close();
     await bus.close();
     await yoga.dispose();

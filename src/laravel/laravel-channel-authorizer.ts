@@ -44,13 +44,25 @@ export const UNAVAILABLE_RETRY_MS = 1_000;
 /** Presence `user_info` larger than this is dropped (it is copied into every viewer list). */
 const MAX_USER_INFO_BYTES = 4_096;
 
+/** A decision held in memory, and how long it may still be used. */
+export interface HeldDecision {
+  readonly decision: ChannelDecision;
+  readonly remainingMs: number;
+}
+
 export interface LaravelChannelAuthorizer {
   /**
-   * The decision for this (user, channel): the cached one while it is fresh, otherwise Laravel's
-   * answer. One question per (user, channel) is on the wire at a time: everyone asking the same
-   * meanwhile shares its answer. Never rejects.
+   * The decision for this (user, channel): the one held while it is fresh, otherwise Laravel's
+   * answer. Never rejects.
    */
   authorize(question: ChannelQuestion): Promise<ChannelDecision>;
+  /**
+   * Asks Laravel again even if a decision is held; the held one stays usable until the answer
+   * replaces it (an unavailable answer never replaces a fresh decision).
+   */
+  refresh(question: ChannelQuestion): Promise<ChannelDecision>;
+  /** The fresh decision held for (user, channel), without asking: for per-event checks, which must not wait. */
+  peek(userId: string, channel: string): HeldDecision | undefined;
   /** Closes the connections to Laravel. */
   close(): Promise<void>;
 }
@@ -119,23 +131,37 @@ export function createLaravelChannelAuthorizer({
     }
   }
 
-  // The cache deduplicates too: a fetch of a key already being fetched shares that fetch.
-  const decisions = new LRUCache<string, ChannelDecision, ChannelQuestion>({
-    max: maxDecisions,
-    ttl: ttlSeconds * 1000,
-    allowStale: false,
-    fetchMethod: async (_key, _stale, { options, context }) => {
-      const decision = await ask(context);
-      onAnswer?.(decision, context.channel);
-      if (decision.kind === 'unavailable') options.ttl = Math.min(UNAVAILABLE_RETRY_MS, ttlSeconds * 1000);
-      return decision;
-    },
-  });
+  const ttlMs = ttlSeconds * 1000;
+  const decisions = new LRUCache<string, ChannelDecision>({ max: maxDecisions, ttl: ttlMs, allowStale: false });
+  /** Questions on their way: one per (user, channel), shared by everyone asking meanwhile. */
+  const asking = new Map<string, Promise<ChannelDecision>>();
+  const keyOf = (userId: string, channel: string) => `${userId}\n${channel}`;
+
+  function refresh(question: ChannelQuestion): Promise<ChannelDecision> {
+    const key = keyOf(question.userId, question.channel);
+    let answer = asking.get(key);
+    if (!answer) {
+      answer = ask(question).then((decision) => {
+        asking.delete(key);
+        onAnswer?.(decision, question.channel);
+        if (decision.kind !== 'unavailable') decisions.set(key, decision);
+        else if (!decisions.has(key)) decisions.set(key, decision, { ttl: Math.min(UNAVAILABLE_RETRY_MS, ttlMs) });
+        return decision;
+      });
+      asking.set(key, answer);
+    }
+    return answer;
+  }
 
   return {
     async authorize(question) {
-      const decision = await decisions.fetch(`${question.userId}\n${question.channel}`, { context: question });
-      return decision ?? { kind: 'unavailable', reason: 'no decision' };
+      return decisions.get(keyOf(question.userId, question.channel)) ?? refresh(question);
+    },
+    refresh,
+    peek(userId, channel) {
+      const key = keyOf(userId, channel);
+      const decision = decisions.get(key);
+      return decision && { decision, remainingMs: decisions.getRemainingTTL(key) };
     },
     close: () => pool.close(),
   };

@@ -8,6 +8,8 @@ export type SubscriptionField = 'notification' | 'forumActivity' | 'threadViewer
 export type LaravelSource = 'redis' | 'pusher';
 /** What became of a message from Laravel. */
 export type LaravelOutcome = 'published' | 'duplicate' | 'unknown_channel' | 'unknown_event' | 'malformed' | 'too_large' | 'unavailable';
+/** What Laravel answered a channel authorization (LARAVEL_AUTH_URL). */
+export type LaravelAuthOutcome = 'allowed' | 'refused' | 'unavailable';
 
 /** prom-client default metrics whose cost grows with the number of open sockets. */
 const PER_HANDLE_DEFAULT_METRICS = [
@@ -83,6 +85,17 @@ export function createMetrics() {
     help: 'Failed attempts to obtain or renew the TLS certificate (or to read its store), with ACME_DOMAINS',
     registers: [registry],
   });
+  const laravelAuthAnswers = new Counter({
+    name: 'realtime_laravel_auth_requests_total',
+    help: 'Channel authorizations asked of Laravel (LARAVEL_AUTH_URL), by outcome (allowed, refused, unavailable: another status, a timeout, no connection)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const laravelAuthUnavailable = new Gauge({
+    name: 'realtime_laravel_auth_unavailable',
+    help: "1 while Laravel's last channel authorization answer was unavailable (private and presence channels fail closed), else 0",
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'realtime_delivery_latency_seconds',
     help: 'Time from an event being accepted to it being handed to a subscriber',
@@ -136,6 +149,10 @@ export function createMetrics() {
     laravelMessage: (source: LaravelSource, outcome: LaravelOutcome) => laravelMessages.inc({ source, outcome }),
     tlsCertificateServed: (notAfterMs: number) => certificateExpiry.set(notAfterMs / 1000),
     acmeFailed: () => acmeFailures.inc(),
+    laravelAuthAnswer(outcome: LaravelAuthOutcome) {
+      laravelAuthAnswers.inc({ outcome });
+      laravelAuthUnavailable.set(outcome === 'unavailable' ? 1 : 0);
+    },
     liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
     /** How many subscriptions of `field` have ever become live: it only grows. */
     startedSubscriptions: (field: SubscriptionField) => startedByField.get(field) ?? 0,

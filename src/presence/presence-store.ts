@@ -4,6 +4,8 @@ import type { Visibility } from '../events/payloads';
 export interface PresenceSession {
   readonly sessionId: string;
   readonly userId: string | null;
+  /** What Laravel's presence channel callback returned for the user (`user_info`), shown to the others; null without LARAVEL_AUTH_URL. */
+  readonly info?: unknown;
 }
 
 /** Who is present in a thread at one moment. */
@@ -12,6 +14,8 @@ export interface PresenceSnapshot {
   readonly count: number;
   /** The signed-in users present, each once, sorted. */
   readonly userIds: readonly string[];
+  /** Each signed-in user's `info`, for those who have one (from any of their sessions). */
+  readonly infos: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -55,11 +59,13 @@ export interface PresenceStore {
 /** Counts each signed-in user once and each anonymous session once. */
 export function summarize(sessions: Iterable<PresenceSession>): PresenceSnapshot {
   const users = new Set<string>();
+  const infos: Record<string, unknown> = {};
   let anonymous = 0;
   for (const session of sessions) {
     if (session.userId === null) anonymous += 1;
     else users.add(session.userId);
+    if (session.userId !== null && session.info != null) infos[session.userId] = session.info;
   }
   const userIds = [...users].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  return { count: userIds.length + anonymous, userIds };
+  return { count: userIds.length + anonymous, userIds, infos };
 }

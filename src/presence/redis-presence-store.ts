@@ -46,7 +46,8 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
         });
 
   const threadKey = (threadId: string) => `${keyPrefix}presence:${threadId}`;
-  const member = (session: PresenceSession) => JSON.stringify([session.sessionId, session.userId]);
+  const member = (session: PresenceSession) =>
+    JSON.stringify(session.info == null ? [session.sessionId, session.userId] : [session.sessionId, session.userId, session.info]);
   const keyTtlMs = timing.expiryMs * 3;
   /** This process's own sessions, by thread and session id, as their sorted-set members. */
   const local = new Map<string, Map<string, string>>();
@@ -98,8 +99,8 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
       return summarize(
         members.flatMap((value) => {
           try {
-            const [sessionId, userId] = JSON.parse(value) as [string, string | null];
-            return [{ sessionId, userId }];
+            const [sessionId, userId, info] = JSON.parse(value) as [string, string | null, unknown?];
+            return [{ sessionId, userId, info }];
           } catch {
             log.warn({ threadId }, 'dropped an unparsable presence member');
             return [];

@@ -45,24 +45,31 @@ describe.each(STORES)('the $name presence store', ({ open }) => {
     await second.enter(thread, { sessionId: 's3', userId: '10' });
     await first.enter(thread, { sessionId: 's4', userId: null });
     await first.enter(thread, { sessionId: 's5', userId: null });
-    expect(await second.snapshot(thread)).toEqual({ count: 4, userIds: ['7', '10'] });
+    expect(await second.snapshot(thread)).toEqual({ count: 4, userIds: ['7', '10'], infos: {} });
 
     await first.leave(thread, 's1');
     await first.leave(thread, 's4');
-    expect(await second.snapshot(thread)).toEqual({ count: 3, userIds: ['7', '10'] });
+    expect(await second.snapshot(thread)).toEqual({ count: 3, userIds: ['7', '10'], infos: {} });
     await second.leave(thread, 's2');
-    expect(await first.snapshot(thread)).toEqual({ count: 2, userIds: ['10'] });
-    expect(await first.snapshot(randomUUID())).toEqual({ count: 0, userIds: [] });
+    expect(await first.snapshot(thread)).toEqual({ count: 2, userIds: ['10'], infos: {} });
+    expect(await first.snapshot(randomUUID())).toEqual({ count: 0, userIds: [], infos: {} });
+  });
+
+  it("shows each user's info (Laravel's user_info) to every process", async () => {
+    const thread = randomUUID();
+    await first.enter(thread, { sessionId: 's1', userId: '7', info: { id: 7, name: 'Ada' } });
+    await second.enter(thread, { sessionId: 's2', userId: '8' });
+    expect(await second.snapshot(thread)).toEqual({ count: 2, userIds: ['7', '8'], infos: { '7': { id: 7, name: 'Ada' } } });
   });
 
   it('keeps sessions alive past the expiry through heartbeats, and drops them when their store closes', async () => {
     const thread = randomUUID();
     await first.enter(thread, { sessionId: 'kept', userId: '1' });
     await new Promise((resolve) => setTimeout(resolve, TIMING.expiryMs * 2)); // time passing is what is tested
-    expect(await second.snapshot(thread)).toEqual({ count: 1, userIds: ['1'] });
+    expect(await second.snapshot(thread)).toEqual({ count: 1, userIds: ['1'], infos: {} });
     if (second !== first) {
       await first.close();
-      expect(await second.snapshot(thread)).toEqual({ count: 0, userIds: [] });
+      expect(await second.snapshot(thread)).toEqual({ count: 0, userIds: [], infos: {} });
     }
   });
 

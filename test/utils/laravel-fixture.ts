@@ -31,6 +31,8 @@ export interface LaravelFixtureOptions {
   readonly jwtSecret: string;
   /** Laravel's `database.redis.options.prefix`: the service's LARAVEL_REDIS_PREFIX. */
   readonly redisPrefix: string;
+  /** Where to serve (a free port by default): a service started first can be told LARAVEL_AUTH_URL. */
+  readonly port?: number;
 }
 
 export interface BroadcastRequest {
@@ -85,7 +87,7 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
   directories.add(dir);
   const database = join(dir, 'database.sqlite');
   await promisify(execFile)(PHP ?? 'php', [join(FIXTURE, 'database', 'seed.php'), database]);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
   const env = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',

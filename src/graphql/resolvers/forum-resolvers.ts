@@ -16,7 +16,7 @@ import type { ResolverDependencies } from './resolver-dependencies';
 /** The resolver decides visibility by the caller's classes alone: subscribers of one set of classes share. */
 export const forumActivitySharing: SubscriptionSharing = { kind: 'group', groupOf: (caller) => visibleClasses(audienceOf(caller)).join(',') };
 
-export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId, channelMap }: ResolverDependencies): Resolvers {
+export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumActivityId, channelMap, laravelAccess }: ResolverDependencies): Resolvers {
   return {
     Mutation: {
       async publishForumActivity(_parent, { input }, { caller }) {
@@ -56,7 +56,8 @@ export function createForumResolvers({ bus, metrics, maxPayloadBytes, nextForumA
             }),
           );
           metrics.subscriptionStarted('forumActivity');
-          return stream;
+          // With LARAVEL_AUTH_URL, Laravel decides each private event for this caller.
+          return laravelAccess ? laravelAccess.filterEvents(caller, stream, laravelAccess.guardOfForumActivity) : stream;
         },
         resolve(event: ForumActivityEvent, _args: unknown, context: GraphQLContext) {
           metrics.eventDelivered('forumActivity', Date.parse(event.occurredAt), subscribersOf(context));

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../auth/caller';
 import { openPresenceStream } from '../../presence/presence-stream';
 import type { PresenceSnapshot } from '../../presence/presence-store';
+import { guardIterator } from '../../lib/guarded-iterator';
 import { assertPublisher } from '../authorize';
+import { graphQLError } from '../errors';
 import { unlessBusUnavailable } from '../bus-unavailable';
 import type { Resolvers, ThreadViewers } from '../generated/resolvers-types';
 import { assertMaySeeThread } from '../thread-access';
@@ -12,13 +14,13 @@ import type { ResolverDependencies } from './resolver-dependencies';
 /** Everyone sees how many are reading; only signed-in users (and the publisher) see who. */
 function viewOf(threadId: string, snapshot: PresenceSnapshot, caller: Caller): ThreadViewers {
   const mayKnowWho = caller.kind === 'user' || caller.kind === 'publisher';
-  return { threadId, count: snapshot.count, viewers: mayKnowWho ? snapshot.userIds.map((id) => ({ id })) : [] };
+  return { threadId, count: snapshot.count, viewers: mayKnowWho ? snapshot.userIds.map((id) => ({ id, info: snapshot.infos[id] ?? null })) : [] };
 }
 
 /** Each subscriber is present in the thread for as long as it subscribes: nothing is shared. */
 export const threadViewersSharing: SubscriptionSharing = { kind: 'none' };
 
-export function createPresenceResolvers({ bus, metrics, presence }: ResolverDependencies): Resolvers {
+export function createPresenceResolvers({ bus, metrics, presence, laravelAccess }: ResolverDependencies): Resolvers {
   return {
     Query: {
       async threadViewers(_parent, { threadId }, { caller }) {
@@ -37,18 +39,27 @@ export function createPresenceResolvers({ bus, metrics, presence }: ResolverDepe
       threadViewers: {
         async subscribe(_parent, { threadId }, { caller }) {
           await assertMaySeeThread(caller, presence, threadId);
+          // With LARAVEL_AUTH_URL the pipeline's hook has asked Laravel already: this reads its decision.
+          const decision = laravelAccess && (await laravelAccess.presenceOf(caller, threadId));
+          if (decision && decision.kind !== 'allowed') throw graphQLError('FORBIDDEN', 'Laravel does not allow you in this thread.');
           const stream = await unlessBusUnavailable(() =>
             openPresenceStream({
               bus,
               store: presence,
               threadId,
-              session: { sessionId: randomUUID(), userId: caller.kind === 'user' ? caller.user.id : null },
+              session: { sessionId: randomUUID(), userId: caller.kind === 'user' ? caller.user.id : null, info: decision?.userInfo ?? null },
               project: (snapshot) => viewOf(threadId, snapshot, caller),
               onEnd: () => metrics.subscriptionEnded('threadViewers'),
             }),
           );
           metrics.subscriptionStarted('threadViewers');
-          return stream;
+          if (!laravelAccess) return stream;
+          // Decisions expire: while none is fresh the viewer is shown nothing; once Laravel refuses, it leaves.
+          return guardIterator(stream, {
+            check: () => laravelAccess.presenceVerdict(caller, threadId),
+            everyMs: laravelAccess.recheckEveryMs,
+            refusal: () => graphQLError('FORBIDDEN', 'Laravel no longer allows you in this thread.'),
+          });
         },
         resolve: (view: ThreadViewers) => view,
       },

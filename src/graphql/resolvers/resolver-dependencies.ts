@@ -1,4 +1,5 @@
 import type { ChannelMap } from '../../laravel/channel-map';
+import type { LaravelChannelAccess } from '../laravel-channel-access';
 import type { Metrics } from '../../observability/metrics';
 import type { NotificationHistory } from '../../history/notification-history';
 import type { PresenceStore } from '../../presence/presence-store';
@@ -14,4 +15,6 @@ export interface ResolverDependencies {
   readonly presence: PresenceStore;
   /** Laravel's channel names, read both ways: a publish's `channel` gives its visibility. */
   readonly channelMap: ChannelMap;
+  /** Set with LARAVEL_AUTH_URL: Laravel decides presence (`threadViewers` carries its `user_info`). */
+  readonly laravelAccess?: LaravelChannelAccess;
 }

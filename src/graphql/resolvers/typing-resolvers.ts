@@ -21,7 +21,7 @@ export const typingSharing: SubscriptionSharing = {
   groupOf: (caller) => (caller.kind === 'user' ? `${caller.user.id}\u0000${visibleClasses(audienceOf(caller)).join(',')}` : caller.kind),
 };
 
-export function createTypingResolvers({ bus, metrics, presence }: ResolverDependencies): Resolvers {
+export function createTypingResolvers({ bus, metrics, presence, laravelAccess }: ResolverDependencies): Resolvers {
   return {
     Mutation: {
       async typing(_parent, { threadId }, { caller }) {
@@ -48,7 +48,8 @@ export function createTypingResolvers({ bus, metrics, presence }: ResolverDepend
             }),
           );
           metrics.subscriptionStarted('typing');
-          return stream;
+          // With LARAVEL_AUTH_URL, only while Laravel allows this caller on the thread's presence channel.
+          return laravelAccess ? laravelAccess.filterEvents(caller, stream, laravelAccess.guardOfTyping) : stream;
         },
         resolve(event: TypingEvent) {
           metrics.eventDelivered('typing', Date.parse(event.at));
