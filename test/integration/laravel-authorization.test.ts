@@ -156,6 +156,19 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     }
   });
 
+  it("broadcastConnections() [null, 'realtime'] publishes to Reverb's connection and the service; when the first connection fails, the service gets nothing", async () => {
+    const live = service.expectSubscriptions('forumActivity');
+    const anonymous = connectClient(service.wsUrl).subscribe<Activity>(FORUM_ACTIVITY, { forumId: '1' });
+    await live();
+    expect(await laravel.splitBroadcast('log', 1, 345, 'Both stacks')).toBe(200);
+    expect((await anonymous.next()).data?.forumActivity).toMatchObject({ kind: 'THREAD_CREATED', forumId: '1', threadId: '345', title: 'Both stacks' });
+    expect(laravel.log()).toContain('Broadcasting [App\\Events\\ThreadCreated] on channels [forum.1]');
+
+    expect(await laravel.splitBroadcast('unreachable', 1, 345, 'Reverb down')).toBe(500);
+    await laravel.broadcast(post('forum.1', 1, 345, 601));
+    expect((await anonymous.next()).data?.forumActivity).toMatchObject({ kind: 'POST_CREATED', postId: '601' });
+  });
+
   it("presence carries what channels.php returned (info.name); a refused user gets FORBIDDEN and never appears in anyone's list", async () => {
     type Viewers = { threadViewers: { count: number; viewers: Array<{ id: string; info: { name: string } }> } };
     const alice = connectClient(service.wsUrl, `Bearer ${token[1]}`).subscribe<Viewers>(THREAD_VIEWERS, { threadId: '777' });
@@ -177,18 +190,29 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     });
   });
 
-  it('removing the membership row stops delivery within the TTL, on an open subscription', async () => {
+  it('removing the membership row stops delivery within the TTL, on open subscriptions: activity, and presence (she leaves the list)', async () => {
+    type Viewers = { threadViewers: { viewers: Array<{ id: string }> } };
     const live = service.expectSubscriptions('forumActivity');
-    const mia = connectClient(service.wsUrl, `Bearer ${token[3]}`).subscribe<Activity>(FORUM_ACTIVITY, { forumId: '7' });
+    const mia = connectClient(service.wsUrl, `Bearer ${token[3]}`);
+    const miaActivity = mia.subscribe<Activity>(FORUM_ACTIVITY, { forumId: '7' });
     await live();
+    const miaPresence = mia.subscribe<Viewers>(THREAD_VIEWERS, { threadId: '777' });
+    await miaPresence.next();
+    const alice = connectClient(service.wsUrl, `Bearer ${token[1]}`).subscribe<Viewers>(THREAD_VIEWERS, { threadId: '777' });
+    expect((await alice.next()).data?.threadViewers.viewers.map((viewer) => viewer.id)).toEqual(['1', '3']);
     await laravel.broadcast(post('private-forum.7', 7, 777, 201));
-    expect((await mia.next()).data?.forumActivity).toMatchObject({ postId: '201' });
+    expect((await miaActivity.next()).data?.forumActivity).toMatchObject({ postId: '201' });
 
     await laravel.removeMembership(3, 7);
-    await new Promise((resolve) => setTimeout(resolve, TTL_SECONDS * 1000 + 200)); // the TTL is a clock: what is tested is that it ran out
+    const removedAt = Date.now();
+    expect(failureCodes(await miaPresence.failure())).toEqual(['FORBIDDEN']);
+    expect(Date.now() - removedAt).toBeLessThan(TTL_SECONDS * 1000 + 1500);
+    expect((await alice.next()).data?.threadViewers.viewers.map((viewer) => viewer.id)).toEqual(['1']);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, removedAt + TTL_SECONDS * 1000 + 200 - Date.now()))); // the TTL is a clock: what is tested is that it ran out
     await laravel.broadcast(post('private-forum.7', 7, 777, 202));
     await laravel.broadcast(post('forum.7', 7, 777, 203));
-    expect((await mia.next()).data?.forumActivity).toMatchObject({ postId: '203', visibility: 'PUBLIC' });
+    expect((await miaActivity.next()).data?.forumActivity).toMatchObject({ postId: '203', visibility: 'PUBLIC' });
   });
 
   it('Laravel stopped: public activity goes on, nothing private leaks, presence is UNAVAILABLE, /readyz stays 200; back: it all resumes', async () => {

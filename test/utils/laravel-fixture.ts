@@ -64,6 +64,12 @@ export interface LaravelFixture {
   notify(userId: number, via: 'broadcast' | 'realtime', content: Record<string, unknown>): Promise<void>;
   /** `broadcast(new PostCreated(...))` on the given channel. */
   broadcast(request: BroadcastRequest): Promise<void>;
+  /**
+   * `broadcast(new ThreadCreated(...))`, whose broadcastConnections() is `[null, 'realtime']`, with
+   * `defaultConnection` as the default (`log` plays Reverb, `unreachable` a Reverb that is down).
+   * Resolves with Laravel's HTTP status.
+   */
+  splitBroadcast(defaultConnection: 'log' | 'unreachable', forumId: number, threadId: number, title: string): Promise<number>;
   /** RealtimeClient::publishForumActivity from inside the app (the service provider's singleton). */
   publishForumActivity(input: Record<string, unknown>): Promise<{ id: string; publishedAt: string }>;
   /** Deletes a row of forum_members. */
@@ -132,6 +138,15 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
     },
     async broadcast(request) {
       await post('/_fixture/broadcast', request);
+    },
+    async splitBroadcast(defaultConnection, forumId, threadId, title) {
+      const response = await fetch(`${origin}/_fixture/split-broadcast`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ default: defaultConnection, forumId, threadId, title }),
+      });
+      await response.text();
+      return response.status;
     },
     async publishForumActivity(input) {
       return (await post('/_fixture/publish-activity', { input })) as { id: string; publishedAt: string };
