@@ -70,7 +70,10 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const metrics = createMetrics();
   const { bus, history } = createDelivery(config.bus, config.replay, logger);
   const presence = createPresenceStore(config.bus, logger);
-  const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
+  // LARAVEL_AUTH_URL: routes/channels.php decides private and presence channels (the pipeline's hooks).
+  const laravelAccess = config.laravel?.auth && createLaravelChannelAccess({ config: config.laravel.auth, channelMap: config.channelMap, metrics, logger });
+  const identifyUser = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
+  const identifyCaller = laravelAccess ? laravelAccess.rememberingTokens(identifyUser) : identifyUser;
 
   const laravel =
     config.laravel &&
@@ -83,9 +86,6 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       logger,
       claims: config.bus.kind === 'redis' ? config.bus : undefined,
     });
-
-  // LARAVEL_AUTH_URL: routes/channels.php decides private and presence channels (the pipeline's hooks).
-  const laravelAccess = config.laravel?.auth && createLaravelChannelAccess({ config: config.laravel.auth, channelMap: config.channelMap, metrics, logger });
 
   let stopping = false;
   const yoga = createYogaServer({
@@ -179,7 +179,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     limits: config.limits,
     documents,
     takeTurnIfBusy,
-    keepBearerToken: keepBearerTokens || laravelAccess !== undefined,
+    keepBearerToken: keepBearerTokens,
   });
 
   async function start(): Promise<StartedApp> {

@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/caller';
+import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { ForumActivityEvent } from '../events/payloads';
 import type { TypingEvent } from '../events/thread-payloads';
 import { graphQLError } from './errors';
@@ -26,18 +27,20 @@ export interface LaravelChannelAccessOptions {
  * (LARAVEL_AUTH_URL), on every transport, through the subscription pipeline's hooks:
  *
  * - `authorize` (when a subscription opens, may wait for Laravel): `threadViewers` and `typing`
- *   join the thread's presence channel: refused → FORBIDDEN, unavailable → UNAVAILABLE.
+ *   join the thread's presence channel: refused → FORBIDDEN, unavailable → UNAVAILABLE
+ *   (`assertInThread`, which the presence query and the typing mutation call too).
  *   `forumActivity(forumId)` asks about that forum's private channels ahead, so its first events
  *   are not held back.
  * - `filterEvents` (in the forumActivity and typing resolvers, per event, in order): an event
  *   guarded by a private or presence channel reaches a subscriber only with a fresh allowed
  *   decision: held (one nearing the end of its TTL is asked again in the background), or asked
  *   then (the subscriber's later events wait behind it). Unavailable: not delivered (fail
- *   closed). Executions are therefore shared per caller only (`sharedPerCaller`), not per
+ *   closed). Executions are therefore shared per caller only (`sharing`), not per
  *   visibility class.
  *
- * Public channels are never asked about. The subscriber's own JWT is what Laravel's `realtime`
- * guard reads; it is kept per caller (WeakMap) only as long as the caller is.
+ * Public channels are never asked about. The caller's own JWT is what Laravel's `realtime` guard
+ * reads: `rememberingTokens` keeps it beside the caller when it is identified (a WeakMap: only as
+ * long as the caller lives — a socket, an SSE stream, a request).
  */
 export function createLaravelChannelAccess({ config, channelMap, metrics, logger }: LaravelChannelAccessOptions) {
   const log = logger.child({ component: 'laravel-auth' });
@@ -67,16 +70,15 @@ export function createLaravelChannelAccess({ config, channelMap, metrics, logger
   }
 
   const hooks: SubscriptionHooks = {
-    async authorize({ field, args, caller, bearerToken }) {
-      if (caller.kind === 'user' && bearerToken) tokens.set(caller, bearerToken);
+    async authorize({ field, args, caller }) {
       if (field === 'threadViewers' || field === 'typing') {
-        if (caller.kind === 'anonymous') throw graphQLError('UNAUTHENTICATED', 'Sign in to join this thread.');
-        const decision = await presenceOf(caller, String(args['threadId']));
-        if (decision.kind === 'refused') throw graphQLError('FORBIDDEN', 'Laravel does not allow you in this thread.');
-        if (decision.kind === 'unavailable') throw graphQLError('UNAVAILABLE', 'Laravel could not be asked who may see this thread; try again later.');
-      } else if (field === 'forumActivity' && caller.kind === 'user' && bearerToken && args['forumId'] != null) {
+        await assertInThread(caller, String(args['threadId']));
+        return;
+      }
+      const token = tokens.get(caller);
+      if (field === 'forumActivity' && caller.kind === 'user' && token !== undefined && args['forumId'] != null) {
         const ahead = forumChannels(caller, String(args['forumId']));
-        await Promise.all(ahead.map((channel) => authorizer.authorize({ userId: caller.user.id, token: bearerToken, channel })));
+        await Promise.all(ahead.map((channel) => authorizer.authorize({ userId: caller.user.id, token, channel })));
       }
     },
   };
@@ -130,13 +132,34 @@ export function createLaravelChannelAccess({ config, channelMap, metrics, logger
     };
   };
 
-  /** Laravel's decision on the thread's presence channel for this caller (asked, or held while fresh). */
-  async function presenceOf(caller: Caller, threadId: string): Promise<ChannelDecision> {
+  /**
+   * Laravel's allowed decision on the thread's presence channel for this caller (asked, or held
+   * while fresh), with its `user_info`; otherwise the error the caller gets: UNAUTHENTICATED
+   * (anonymous), FORBIDDEN (refused), UNAVAILABLE (Laravel did not answer). For presence and
+   * typing, subscriptions and operations alike.
+   */
+  async function assertInThread(caller: Caller, threadId: string): Promise<Extract<ChannelDecision, { kind: 'allowed' }>> {
     if (caller.kind === 'publisher') return { kind: 'allowed', userInfo: null };
     const token = tokens.get(caller);
-    if (caller.kind !== 'user' || token === undefined) return { kind: 'refused' };
-    return authorizer.authorize({ userId: caller.user.id, token, channel: presenceChannelOf(channelMap, threadId) });
+    if (caller.kind !== 'user' || token === undefined) throw graphQLError('UNAUTHENTICATED', 'Sign in to join this thread.');
+    const decision = await authorizer.authorize({ userId: caller.user.id, token, channel: presenceChannelOf(channelMap, threadId) });
+    if (decision.kind === 'refused') throw graphQLError('FORBIDDEN', 'Laravel does not allow you in this thread.');
+    if (decision.kind === 'unavailable') throw graphQLError('UNAVAILABLE', 'Laravel could not be asked who may see this thread; try again later.');
+    return decision;
   }
+
+  /**
+   * Every transport identifies callers through this: the token a user was identified by is kept
+   * beside the caller (as long as the caller lives), to ask Laravel on their behalf.
+   */
+  const rememberingTokens =
+    (identify: IdentifyCaller): IdentifyCaller =>
+    async (authorization) => {
+      const caller = await identify(authorization);
+      const token = caller.kind === 'user' && authorization ? bearerTokenOf(authorization) : null;
+      if (token !== null) tokens.set(caller, token);
+      return caller;
+    };
 
   /** Counts every answer, and says in the log when Laravel stops and starts answering. */
   function onAnswer(decision: ChannelDecision, channel: string): void {
@@ -156,13 +179,18 @@ export function createLaravelChannelAccess({ config, channelMap, metrics, logger
     hooks,
     filterEvents,
     /** The fields' sharing, with every `group` narrowed to one caller. */
-    sharing: (sharings: SubscriptionSharings): SubscriptionSharings =>
-      Object.fromEntries(Object.entries(sharings).map(([field, shared]) => [field, sharedPerCaller(shared)])) as unknown as SubscriptionSharings,
+    sharing: (sharings: SubscriptionSharings): SubscriptionSharings => ({
+      notification: sharedPerCaller(sharings.notification),
+      forumActivity: sharedPerCaller(sharings.forumActivity),
+      threadViewers: sharedPerCaller(sharings.threadViewers),
+      typing: sharedPerCaller(sharings.typing),
+    }),
     /** forumActivity: the private or presence channel that guards an event, null for public ones. */
     guardOfForumActivity: (event: ForumActivityEvent) => guardOf(channelMap, event),
     /** typing: the thread's presence channel. */
     guardOfTyping: (event: TypingEvent) => presenceChannelOf(channelMap, event.threadId),
-    presenceOf,
+    assertInThread,
+    rememberingTokens,
     /** For a thread's presence stream: deliver while allowed, hold while undecided, refuse once Laravel refuses. */
     presenceVerdict: (caller: Caller, threadId: string) => verdict(caller, presenceChannelOf(channelMap, threadId)),
     /** Re-checks an open presence subscription this often: a refusal ends it within the TTL. */

@@ -178,6 +178,14 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     const bob = connectClient(service.wsUrl, `Bearer ${token[2]}`);
     expect(failureCodes(await bob.subscribe(THREAD_VIEWERS, { threadId: '777' }).failure())).toEqual(['FORBIDDEN']);
     expect(failureCodes(await bob.subscribe(TYPING, { threadId: '777' }).failure())).toEqual(['FORBIDDEN']);
+    const asBob = (query: string) =>
+      fetch(service.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token[2]}` },
+        body: JSON.stringify({ query }),
+      }).then((response) => response.json() as Promise<{ errors?: unknown[] }>);
+    expect(failureCodes((await asBob('{ threadViewers(threadId: "777") { count } }')).errors)).toEqual(['FORBIDDEN']);
+    expect(failureCodes((await asBob('mutation { typing(threadId: "777") }')).errors)).toEqual(['FORBIDDEN']);
     expect(failureCodes(await connectClient(service.wsUrl).subscribe(THREAD_VIEWERS, { threadId: '777' }).failure())).toEqual(['UNAUTHENTICATED']);
 
     connectClient(service.wsUrl, `Bearer ${token[3]}`).subscribe(THREAD_VIEWERS, { threadId: '777' });

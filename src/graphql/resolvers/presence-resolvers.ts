@@ -25,6 +25,7 @@ export function createPresenceResolvers({ bus, metrics, presence, laravelAccess 
     Query: {
       async threadViewers(_parent, { threadId }, { caller }) {
         await assertMaySeeThread(caller, presence, threadId);
+        await laravelAccess?.assertInThread(caller, threadId);
         return viewOf(threadId, await unlessBusUnavailable(() => presence.snapshot(threadId)), caller);
       },
     },
@@ -40,8 +41,7 @@ export function createPresenceResolvers({ bus, metrics, presence, laravelAccess 
         async subscribe(_parent, { threadId }, { caller }) {
           await assertMaySeeThread(caller, presence, threadId);
           // With LARAVEL_AUTH_URL the pipeline's hook has asked Laravel already: this reads its decision.
-          const decision = laravelAccess && (await laravelAccess.presenceOf(caller, threadId));
-          if (decision && decision.kind !== 'allowed') throw graphQLError('FORBIDDEN', 'Laravel does not allow you in this thread.');
+          const decision = await laravelAccess?.assertInThread(caller, threadId);
           const stream = await unlessBusUnavailable(() =>
             openPresenceStream({
               bus,

@@ -27,6 +27,7 @@ export function createTypingResolvers({ bus, metrics, presence, laravelAccess }:
       async typing(_parent, { threadId }, { caller }) {
         const user = assertSignedIn(caller, 'say that you are typing');
         await assertMaySeeThread(caller, presence, threadId);
+        await laravelAccess?.assertInThread(caller, threadId);
         const claimed = await unlessBusUnavailable(() => presence.claimTypingSlot(threadId, user.id, TYPING_WINDOW_MS));
         if (!claimed) return false;
         const event: TypingEvent = { threadId, userId: user.id, at: new Date().toISOString() };
