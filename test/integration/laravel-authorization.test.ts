@@ -188,7 +188,8 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     expect(failureCodes((await asBob('mutation { typing(threadId: "777") }')).errors)).toEqual(['FORBIDDEN']);
     expect(failureCodes(await connectClient(service.wsUrl).subscribe(THREAD_VIEWERS, { threadId: '777' }).failure())).toEqual(['UNAUTHENTICATED']);
 
-    connectClient(service.wsUrl, `Bearer ${token[3]}`).subscribe(THREAD_VIEWERS, { threadId: '777' });
+    const mia = connectClient(service.wsUrl, `Bearer ${token[3]}`);
+    mia.subscribe(THREAD_VIEWERS, { threadId: '777' });
     expect((await alice.next()).data?.threadViewers).toEqual({
       threadId: '777',
       count: 2,
@@ -197,6 +198,17 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
         { id: '3', info: { id: 3, name: 'Mia' } },
       ],
     });
+
+    const live = service.expectSubscriptions('typing');
+    const aliceSeesTyping = connectClient(service.wsUrl, `Bearer ${token[1]}`).subscribe<{ typing: unknown }>(TYPING, { threadId: '777' });
+    await live();
+    const typed = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token[3]}` },
+      body: JSON.stringify({ query: 'mutation { typing(threadId: "777") }' }),
+    }).then((response) => response.json());
+    expect(typed).toEqual({ data: { typing: true } });
+    expect((await aliceSeesTyping.next()).data?.typing).toEqual({ threadId: '777', userId: '3' });
   });
 
   it('removing the membership row stops delivery within the TTL, on open subscriptions: activity, and presence (she leaves the list)', async () => {
