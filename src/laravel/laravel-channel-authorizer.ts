@@ -63,7 +63,7 @@ export interface LaravelChannelAuthorizer {
   refresh(question: ChannelQuestion): Promise<ChannelDecision>;
   /** The fresh decision held for (user, channel), without asking: for per-event checks, which must not wait. */
   peek(userId: string, channel: string): HeldDecision | undefined;
-  /** Closes the connections to Laravel. */
+  /** Closes the connections to Laravel at once. */
   close(): Promise<void>;
 }
 
@@ -163,6 +163,7 @@ export function createLaravelChannelAuthorizer({
       const decision = decisions.get(key);
       return decision && { decision, remainingMs: decisions.getRemainingTTL(key) };
     },
-    close: () => pool.close(),
+    // Questions still queued are not waited for: they end as unavailable.
+    close: () => pool.destroy(),
   };
 }

@@ -157,12 +157,12 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "the Laravel channel authorizer again
     }
   });
 
-  it('a reconnect storm of 5,000 users × 3 channels, two tabs each: one question per (user, channel), never more than 32 at once', async () => {
+  it('a reconnect storm of 2,000 users × 3 channels, two tabs each: one question per (user, channel), never more than 32 at once', async () => {
     const stub = await startStub((_request, response) => setTimeout(() => response.writeHead(200).end('true'), 1));
     try {
       const subject = authorizer(stub.url, { maxInFlight: 32 });
       const questions = [];
-      for (let user = 0; user < 5_000; user += 1) {
+      for (let user = 0; user < 2_000; user += 1) {
         for (const channel of ['private-forum.1', 'private-forum.2', 'private-App.Models.User.' + user]) {
           // Every user's two tabs ask at the same moment.
           questions.push(ask(subject, user, channel, 't'), ask(subject, user, channel, 't'));
@@ -170,7 +170,7 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "the Laravel channel authorizer again
       }
       const decisions = await Promise.all(questions);
       expect(decisions.every((decision) => decision.kind === 'allowed')).toBe(true);
-      expect(stub.stats().total).toBe(15_000);
+      expect(stub.stats().total).toBe(6_000);
       expect(stub.stats().peak).toBeLessThanOrEqual(32);
     } finally {
       await stub.close();
