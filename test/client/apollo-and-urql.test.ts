@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { createRealtimeClient, type RealtimeClient, type TokenRequest } from '@mechamap/realtime-client';
 import { createRealtimeApolloClient } from '../../examples/apollo/realtime-apollo';
 import { createRealtimeUrqlClient } from '../../examples/urql/realtime-urql';
+import { collector } from '../utils/collector';
 import { freePort } from '../utils/free-port';
 import { postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
@@ -27,20 +28,6 @@ function recordingWebSocket(sent: Sent[]) {
   };
 }
 
-/** Resolves with the titles once `count` have arrived. */
-function collector() {
-  const received: string[] = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
-  return {
-    received,
-    push({ title }: { title: string }) {
-      received.push(title);
-      for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
-    },
-    until: (count: number) => new Promise<void>((resolve) => (received.length >= count ? resolve() : waiters.push({ count, resolve }))),
-  };
-}
-
 const publish = (url: string, userId: string, title: string) =>
   postGraphQL(url, PUBLISH_NOTIFICATION, { input: { userId, type: 'example', title } }, PUBLISHER_TOKEN);
 
@@ -61,9 +48,9 @@ describe.each(CLIENTS)('$name', ({ create }) => {
     const realtime = createRealtimeClient({ url: app.wsUrl, getToken: () => token, retry: { baseMs: 50 }, webSocketImpl: recordingWebSocket(sent) });
     realtimeClients.push(realtime);
     const example = create(realtime, app.url);
-    const notifications = collector();
+    const notifications = collector<string>();
     let live = app.expectSubscriptions('notification');
-    example.watchNotifications('501', notifications.push);
+    example.watchNotifications('501', ({ title }) => notifications.push(title));
     await live();
     await publish(app.url, '501', 'first');
     await notifications.until(1);
@@ -94,9 +81,9 @@ describe.each(CLIENTS)('$name', ({ create }) => {
     });
     realtimeClients.push(realtime);
     const example = create(realtime, app.url);
-    const notifications = collector();
+    const notifications = collector<string>();
     const live = app.expectSubscriptions('notification');
-    example.watchNotifications('502', notifications.push);
+    example.watchNotifications('502', ({ title }) => notifications.push(title));
     await live();
     await publish(app.url, '502', 'with the fresh token');
     await notifications.until(1);

@@ -8,6 +8,7 @@ import {
   type TokenRequest,
 } from '@mechamap/realtime-client';
 import type { Environment } from '@mechamap/realtime-client';
+import { collector } from '../utils/collector';
 import { freePort } from '../utils/free-port';
 import { postGraphQL } from '../utils/http';
 import { PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION } from '../utils/operations';
@@ -35,25 +36,11 @@ function track(client: RealtimeClient) {
   };
 }
 
-/** The titles of what a subscription delivered; `until(n)` resolves once n have arrived. */
-function titles() {
-  const received: string[] = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
-  return {
-    received,
-    push(title: string) {
-      received.push(title);
-      for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
-    },
-    until: (count: number) => new Promise<void>((resolve) => (received.length >= count ? resolve() : waiters.push({ count, resolve }))),
-  };
-}
-
 const notify = (url: string, userId: string, title: string) =>
   postGraphQL(url, PUBLISH_NOTIFICATION, { input: { userId, type: 'test', title } }, PUBLISHER_TOKEN);
 
 function watchNotifications(client: RealtimeClient, userId: string) {
-  const received = titles();
+  const received = collector<string>();
   client.subscribe(
     { query: NotificationsDocument, variables: { userId } },
     {
@@ -108,7 +95,7 @@ describe('createRealtimeClient against a live service', () => {
     });
     const connection = track(client);
     const live = app.expectSubscriptions('forumActivity');
-    const received = titles();
+    const received = collector<string>();
     client.subscribe(
       { query: ForumActivityDocument, variables: { forumId: 'f602' } },
       {
