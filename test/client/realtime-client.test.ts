@@ -192,10 +192,33 @@ describe('createRealtimeClient against a live service', () => {
     expect(received.received).toEqual(['before', 'while offline']);
     expect(connection.states).toEqual(['connecting', 'connected', 'offline', 'reconnecting', 'connected']);
   });
+  it('retries at once when the page is shown again, instead of waiting out its backoff', async () => {
+    const port = await freePort();
+    let app = await startTestApp({ PORT: String(port) });
+    const token = await userToken('606');
+    const network = fakeNetwork();
+    const client = createRealtimeClient({
+      url: app.wsUrl,
+      getToken: () => token,
+      webSocketImpl: WebSocket,
+      environment: network,
+      retry: { baseMs: 600_000, maxMs: 600_000 },
+    });
+    const connection = track(client);
+    await connection.reach('connected');
+
+    await app.stop();
+    await connection.reach('reconnecting'); // and waiting: the first backoff is up to 10 minutes
+    app = await startTestApp({ PORT: String(port) });
+    network.show();
+    await connection.reach('connected');
+
+    expect(connection.states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+  });
 });
 
 /** The browser's network as the client sees it (`navigator.onLine` and its events), switched by the test. */
-function fakeNetwork(): Environment & { set(online: boolean): void } {
+function fakeNetwork(): Environment & { set(online: boolean): void; show(): void } {
   const listeners = new Map<string, Set<() => void>>();
   let online = true;
   return {
@@ -210,6 +233,9 @@ function fakeNetwork(): Environment & { set(online: boolean): void } {
     set(next) {
       online = next;
       for (const listener of listeners.get(next ? 'online' : 'offline') ?? []) listener();
+    },
+    show() {
+      for (const listener of listeners.get('visible') ?? []) listener();
     },
   };
 }
