@@ -1,14 +1,10 @@
 import { ApolloClient, InMemoryCache } from '@apollo/client';
-import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
-import { NotificationsDocument, type NotificationsSubscription } from '../generated/graphql';
-import { createRealtimeSocket, type RealtimeSocketOptions } from '../realtime-socket';
+import { NotificationsDocument, type Notification, type RealtimeClient } from '@mechamap/realtime-client';
+import { createRealtimeLink } from '@mechamap/realtime-client/apollo';
 
-export type Notification = NotificationsSubscription['notification'];
-
-/** Apollo Client over the service's WebSocket: reconnects on 1012, refreshes the token on 4403, resumes with `after`. */
-export function createRealtimeApolloClient(options: RealtimeSocketOptions) {
-  const socket = createRealtimeSocket(options);
-  const client = new ApolloClient({ link: new GraphQLWsLink(socket), cache: new InMemoryCache() });
+/** Apollo Client over the realtime client: it reconnects, renews its token and resumes notifications. */
+export function createRealtimeApolloClient(realtime: RealtimeClient) {
+  const client = new ApolloClient({ link: createRealtimeLink(realtime), cache: new InMemoryCache() });
   return {
     client,
     /** Calls `onNotification` with each of the user's notifications; returns the unsubscribe. */
@@ -21,10 +17,6 @@ export function createRealtimeApolloClient(options: RealtimeSocketOptions) {
         error: (error: unknown) => onError?.(error),
       });
       return () => subscription.unsubscribe();
-    },
-    async dispose(): Promise<void> {
-      client.stop();
-      await socket.dispose();
     },
   };
 }

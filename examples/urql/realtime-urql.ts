@@ -1,26 +1,10 @@
-import { Client, subscriptionExchange } from '@urql/core';
-import { NotificationsDocument, type NotificationsSubscription } from '../generated/graphql';
-import { createRealtimeSocket, type RealtimeSocketOptions } from '../realtime-socket';
+import { Client } from '@urql/core';
+import { NotificationsDocument, type Notification, type RealtimeClient } from '@mechamap/realtime-client';
+import { realtimeExchange } from '@mechamap/realtime-client/urql';
 
-export type Notification = NotificationsSubscription['notification'];
-
-/**
- * urql over the service's WebSocket, for every operation (mutations such as `typing` too):
- * reconnects on 1012, refreshes the token on 4403, resumes notifications with `after`.
- */
-export function createRealtimeUrqlClient(options: RealtimeSocketOptions & { readonly httpUrl: string }) {
-  const socket = createRealtimeSocket(options);
-  const client = new Client({
-    url: options.httpUrl,
-    exchanges: [
-      subscriptionExchange({
-        enableAllOperations: true,
-        forwardSubscription: (request) => ({
-          subscribe: (sink) => ({ unsubscribe: socket.subscribe({ ...request, query: request.query ?? '' }, sink) }),
-        }),
-      }),
-    ],
-  });
+/** urql with every operation (mutations such as `typing` too) over the realtime client. */
+export function createRealtimeUrqlClient(realtime: RealtimeClient, httpUrl: string) {
+  const client = new Client({ url: httpUrl, exchanges: [realtimeExchange(realtime, { allOperations: true })] });
   return {
     client,
     /** Calls `onNotification` with each of the user's notifications; returns the unsubscribe. */
@@ -30,9 +14,6 @@ export function createRealtimeUrqlClient(options: RealtimeSocketOptions & { read
         else if (result.data) onNotification(result.data.notification);
       });
       return unsubscribe;
-    },
-    async dispose(): Promise<void> {
-      await socket.dispose();
     },
   };
 }

@@ -13,12 +13,17 @@ export interface WebExample {
 }
 
 /**
- * Serves the live page for development and tests: index.html and app.ts bundled by esbuild (a
- * devDependency) into one ES module. Nothing of it runs in the service itself.
+ * Serves the live page for development and tests: index.html and app.tsx (React, on the client
+ * package's hooks) bundled by esbuild (a devDependency) into one ES module. Nothing of it runs in
+ * the service itself.
  */
 export async function startWebExample({ port = 5173, host = '127.0.0.1' } = {}): Promise<WebExample> {
   const bundle = await build({
-    entryPoints: [join(HERE, 'app.ts')],
+    entryPoints: [join(HERE, 'app.tsx')],
+    // The client package from its source (tsconfig.client.json's paths): nothing to build first.
+    tsconfig: join(HERE, '../../tsconfig.client.json'),
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
     bundle: true,
     format: 'esm',
     target: 'es2022',

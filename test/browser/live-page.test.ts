@@ -7,7 +7,9 @@ import { startWebExample, type WebExample } from '../../examples/web/serve';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/observability/logger';
-import { PUBLISHER_TOKEN } from '../utils/test-app';
+import { freePort } from '../utils/free-port';
+import { isolatedPrefix, REDIS_URL } from '../utils/redis';
+import { PUBLISHER_TOKEN, startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 
 /** Debian's chromium (`apt-get install chromium`), never a downloaded browser; `.ci/run` installs it. */
@@ -33,12 +35,20 @@ describe('the live page and GraphiQL in a real browser', () => {
   let web: WebExample;
   let browser: Browser;
 
-  beforeAll(async () => {
-    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' });
+  /** The service, on a fixed port so that it can be restarted under the pages; on Redis, so another process can publish meanwhile. */
+  const env = { REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix() };
+  let port: number;
+  async function startService(): Promise<void> {
+    const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent', ...env });
     // GraphiQL opens with user 701's token in its Headers tab, as `npm start` does for user 1.
     app = createApp(config, { logger: createLogger('silent'), graphiqlHeaders: { Authorization: `Bearer ${await userToken('701')}` } });
     graphqlUrl = (await app.start()).url;
     wsUrl = graphqlUrl.replace(/^http/, 'ws');
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    await startService();
     web = await startWebExample({ port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
@@ -57,16 +67,25 @@ describe('the live page and GraphiQL in a real browser', () => {
     await page.fill('#thread', threadId);
     await page.click('#join');
     await page.locator('#who', { hasText: `user ${userId}` }).waitFor();
+    await page.locator('#status[data-state="connected"]').waitFor();
     return page;
   }
+
+  /** Resolves once the service has a live `notification` subscription (a publish after it reaches the page). */
+  const notificationsLive = () =>
+    new Promise<void>((resolve) => {
+      const check = () => app.metrics.liveSubscriptions('notification') > 0 && (undo(), resolve());
+      const undo = app.metrics.onSubscriptionsChanged(check);
+      check();
+    });
 
   const viewerIds = (page: Page) => page.locator('#viewers li').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset['id']));
 
   /** Publishes a notification the way the README's first minute does: with curl. */
-  const curlNotification = (userId: string, title: string) =>
+  const curlNotification = (userId: string, title: string, url = graphqlUrl) =>
     promisify(execFile)('curl', [
       '-sf',
-      graphqlUrl,
+      url,
       '-H',
       'content-type: application/json',
       '-H',
@@ -105,6 +124,38 @@ describe('the live page and GraphiQL in a real browser', () => {
     await bob.close();
     await alice.locator('#viewers li[data-id="712"]').waitFor({ state: 'detached' });
     expect(await viewerIds(alice)).toEqual(['711']);
+  });
+
+  it('shows its connection state and catches up after the service restarted under it and after the network was cut', async () => {
+    const page = await openAs('713', 'browser-thread-2');
+    await notificationsLive();
+    await curlNotification('713', 'Before the restart');
+    await page.locator('#notifications li', { hasText: 'Before the restart' }).waitFor();
+
+    const other = await startTestApp(env); // another process of the service, on the same Redis
+    await app.stop(); // the page's socket is closed with 1012
+    await page.locator('#status[data-state="reconnecting"]').waitFor();
+    await curlNotification('713', 'While the service restarted', other.url);
+    await startService();
+    await page.locator('#status[data-state="connected"]').waitFor();
+    await page.locator('#notifications li', { hasText: 'While the service restarted' }).waitFor();
+    await page.locator('#viewers li[data-id="713"]').waitFor();
+
+    await page.context().setOffline(true);
+    await page.locator('#status[data-state="offline"]').waitFor();
+    expect(await page.locator('#status').textContent()).toBe('offline: waiting for the network');
+    await curlNotification('713', 'While the network was cut');
+    await page.context().setOffline(false);
+    await page.locator('#status[data-state="connected"]').waitFor();
+    await page.locator('#notifications li', { hasText: 'While the network was cut' }).waitFor();
+
+    expect(await page.locator('#notifications li strong').allTextContents()).toEqual([
+      'While the network was cut',
+      'While the service restarted',
+      'Before the restart',
+    ]);
+    await other.stop();
+    await page.close();
   });
 
   it('runs a subscription in GraphiQL at /graphql, with its assets served by the service', async () => {

@@ -1,0 +1,32 @@
+import { createClient, type Client } from 'graphql-sse';
+import type { TokenRequest } from './realtime-client.js';
+
+export interface RealtimeSseOptions {
+  /** `https://realtime.mechamap.example/graphql` (distinct connections), or an endpoint of graphql-sse's single-connection mode with `singleConnection`. */
+  readonly url: string;
+  /** The user's token, sent as `Authorization` on every request (null: anonymous). */
+  readonly getToken?: (request: TokenRequest) => string | null | Promise<string | null>;
+  readonly singleConnection?: boolean;
+  /** Reconnects in a row before an operation fails. Default 5, graphql-sse's. */
+  readonly retryAttempts?: number;
+  /** Node without a global fetch, or a fetch of your own. */
+  readonly fetchFn?: typeof fetch;
+}
+
+/**
+ * Subscriptions over Server-Sent Events for browsers, with the token: a browser's EventSource
+ * cannot send an `Authorization` header, so this reads the stream with fetch (graphql-sse's
+ * client, which speaks the protocol and retries with backoff).
+ */
+export function createRealtimeSseClient({ url, getToken = () => null, singleConnection = false, retryAttempts, fetchFn }: RealtimeSseOptions): Client {
+  return createClient({
+    url,
+    singleConnection,
+    retryAttempts,
+    fetchFn,
+    headers: async (): Promise<Record<string, string>> => {
+      const token = await getToken({ refresh: false });
+      return token ? { authorization: `Bearer ${token}` } : {};
+    },
+  });
+}
