@@ -4,6 +4,7 @@ import { freePort } from '../utils/free-port';
 import { describeWithProgram } from '../utils/programs';
 import { REDIS_URL } from '../utils/redis';
 import { subscribeOverSse } from '../utils/sse';
+import { connectSseClient } from '../utils/sse-client';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { connectClient, failureCodes } from '../utils/ws-client';
 
@@ -107,13 +108,17 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     });
   });
 
-  it("public, private and presence broadcasts: forum 7's members receive its private activity over WebSocket and SSE, a non-member never does", async () => {
-    const live = service.expectSubscriptions('forumActivity', 5);
+  it("public, private and presence broadcasts: forum 7's members receive its private activity over WebSocket, SSE and graphql-sse, a non-member never does", async () => {
+    const live = service.expectSubscriptions('forumActivity', 7);
     const aliceWs = connectClient(service.wsUrl, `Bearer ${token[1]}`).subscribe<Activity>(FORUM_ACTIVITY, { forumId: '7' });
     const aliceSse = await subscribeOverSse(service.url, FORUM_ACTIVITY, {}, token[1]);
     const bobWs = connectClient(service.wsUrl, `Bearer ${token[2]}`).subscribe<Activity>(FORUM_ACTIVITY, {});
     const bobSse = await subscribeOverSse(service.url, FORUM_ACTIVITY, {}, token[2]);
     const anonymous = connectClient(service.wsUrl).subscribe<Activity>(FORUM_ACTIVITY, {});
+    // graphql-sse's own client at /graphql/stream, in its single connection mode.
+    const streamUrl = service.url.replace(/\/graphql$/, '/graphql/stream');
+    const aliceStream = connectSseClient(streamUrl, { token: () => token[1], singleConnection: true }).subscribe<Activity>(FORUM_ACTIVITY, {});
+    const bobStream = connectSseClient(streamUrl, { token: () => token[2], singleConnection: true }).subscribe<Activity>(FORUM_ACTIVITY, {});
     await live();
     try {
       await laravel.broadcast(post('private-forum.7', 7, 777, 101));
@@ -149,6 +154,8 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
       expect(await postIdsOf(() => bobWs.next(), 2)).toEqual(['102', '104']);
       expect(await postIdsOf(bobSse.next, 2)).toEqual(['102', '104']);
       expect(await postIdsOf(() => anonymous.next(), 2)).toEqual(['102', '104']);
+      expect(await postIdsOf(() => aliceStream.next(), 4)).toEqual(['101', '102', '103', '104']);
+      expect(await postIdsOf(() => bobStream.next(), 2)).toEqual(['102', '104']);
       expect(await counterValue(service.origin, 'realtime_laravel_auth_requests_total{outcome="refused"}')).toBeGreaterThan(0);
     } finally {
       aliceSse.close();
