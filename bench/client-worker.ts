@@ -20,7 +20,7 @@ import {
 } from './protocol';
 import { wallClockMs } from './stats';
 import { answerParent } from './worker-ipc';
-import { closeSocket, connectInLanes, userTokenSigner } from './worker-sockets';
+import { closeSocket, connectInLanes, type SocketOutcome, userTokenSigner } from './worker-sockets';
 
 const MAX_ERRORS_KEPT = 20;
 
@@ -79,12 +79,12 @@ function onNext(connection: Connection, subscriptionId: string, payload: unknown
 }
 
 /** Opens one socket, initialises it with the user's token and subscribes to its notifications. */
-function openConnection(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<'subscribed' | string> {
+function openConnection(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<SocketOutcome> {
   return new Promise((resolve) => {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000, localAddress });
     const connection: Connection = { socket, userId, group };
     let settled = false;
-    const settle = (outcome: 'subscribed' | string) => {
+    const settle = (outcome: SocketOutcome) => {
       if (settled) return;
       settled = true;
       resolve(outcome);

@@ -23,7 +23,7 @@ let threadStops: Array<() => void> = [];
 /** The `sub` claim of a JWT, read without checking it: the server checks it. */
 function userIdOf(token: string): string | null {
   try {
-    const claims = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
+    const claims = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: string | number };
     return claims.sub === undefined ? null : String(claims.sub);
   } catch {
     return null;

@@ -37,8 +37,8 @@ export function renderNginxConfig(source: string, targets: NginxTargets, listenP
   swap(/^error_log \S+ \w+;$/m, () => 'error_log stderr notice;');
   swap(/\/var\/(?:log|cache)\/nginx\//g, () => `${prefix}/`);
   swap(/^(\s*)listen 80;$/m, (_match, indent) => `${indent}listen 127.0.0.1:${listenPort};`);
-  swap(/(upstream realtime \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, targets.realtime) + close);
-  swap(/(upstream reverb \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, [targets.reverb]) + close);
+  swap(/(upstream realtime \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body, targets.realtime) + close);
+  swap(/(upstream reverb \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body, [targets.reverb]) + close);
   if (targets.graphqlPercent !== undefined) {
     const percent = targets.graphqlPercent;
     swap(/^(\s*)\d+(?:\.\d+)?%(\s+graphql;)$/m, (_match, indent, rest) => (percent > 0 ? `${indent}${percent}%${rest}` : `${indent}# 0%${rest}`));
@@ -84,7 +84,7 @@ export async function startNginx(targets: NginxTargets): Promise<RunningNginx> {
   writeFileSync(file, renderNginxConfig(readFileSync(NGINX_CONF, 'utf8'), targets, port, prefix));
   const args = ['-p', `${prefix}/`, '-e', 'stderr', '-c', file];
 
-  const tested = await promisify(execFile)(NGINX, [...args, '-t']).catch((error: { stderr?: string }) => {
+  const tested = await promisify(execFile)(NGINX, [...args, '-t']).catch((error: Error & { stderr?: string }) => {
     throw new Error(`nginx -t refused the rendered docker/nginx.conf:\n${error.stderr ?? String(error)}`);
   });
 

@@ -39,8 +39,8 @@ export function runService(env: Record<string, string>): {
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = once(child, 'exit').then(([code]) => {
     children.delete(child);
     return code as number | null;
@@ -61,7 +61,7 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
         resolve();
       };
       child.stdout!.on('data', onData);
-      exited.then((code) => reject(new Error(`the service exited with ${code}: ${output().stderr}`)));
+      void exited.then((code) => reject(new Error(`the service exited with ${code}: ${output().stderr}`)));
       onData();
     });
   await waitForStdout('"msg":"listening"');
