@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { isolatedPrefix, REDIS_URL } from './redis';
+import { pollUntil } from './poll';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -83,9 +84,9 @@ export async function waitForLiveSubscriptions(origin: string, field: string, co
   const line = `realtime_active_subscriptions{field="${field}"} ${count}`;
   // A process that never ran a subscription of `field` shows no line for it: none is live.
   const unseen = `realtime_active_subscriptions{field="${field}"}`;
-  for (;;) {
+  const isLive = async () => {
     const text = await (await fetch(`${origin}/metrics`)).text();
-    if (text.split('\n').includes(line) || (count === 0 && !text.includes(unseen))) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return text.split('\n').includes(line) || (count === 0 && !text.includes(unseen));
+  };
+  await pollUntil(isLive, { what: `${count} live ${field} subscriptions at ${origin}` });
 }
