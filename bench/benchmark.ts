@@ -69,6 +69,8 @@ function assignUsers(n: number, count: number, tag: string): string[][] {
 
 export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): Promise<BenchmarkReport> {
   const options: BenchmarkOptions = { ...DEFAULT_OPTIONS, ...overrides };
+  if (options.transport === 'sse' && options.server === 'floor' && !options.url)
+    throw new Error('the floor serves graphql-ws only: --transport sse needs the service');
   const log = options.verbose ? (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}\n`) : () => undefined;
   const problems: string[] = [];
   const startedAt = new Date();
@@ -91,7 +93,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     pid === undefined || pids.length !== processes.length ? Number.NaN : pids.reduce((total, p) => total + read(p), 0);
   const rss = () => sumOver(readRssKiB);
   const cpuMs = () => sumOver(readCpuMs);
-  const wsUrlOf = (w: number) => (processes[w % processes.length] as ServerUnderTest).wsUrl;
+  const processOf = (w: number) => processes[w % processes.length] as ServerUnderTest;
   const workers: ClientWorker[] = [];
   let publisher: Publisher | undefined;
 
@@ -140,7 +142,9 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       const reply = await first.worker.ask<ConnectReply>({
         type: 'connect',
         group: 'warmup',
+        transport: options.transport,
         wsUrl: server.wsUrl,
+        httpUrl: server.url,
         userIds: warmUsers,
         jwtSecret,
         localAddress: localAddress(0),
@@ -170,14 +174,23 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     const liveTimeoutMs = 60_000 + options.n * 10;
     const rssBefore = rss();
     const heapBefore = (await scrapeMetrics(metricsOrigin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
-    log(`opening ${options.n} connections from ${options.clients} client processes`);
+    log(`opening ${options.n} ${options.transport === 'sse' ? 'SSE streams' : 'connections'} from ${options.clients} client processes`);
     let connectReplies: ConnectReply[] = [];
     let liveNotification = 0;
     let connectMs = 0;
     const connectLoop = await phaseLoopDelay(async () => {
       const start = performance.now();
       connectReplies = await allClients(({ worker, userIds }, w) =>
-        worker.ask<ConnectReply>({ type: 'connect', group: 'main', wsUrl: wsUrlOf(w), userIds, jwtSecret, localAddress: localAddress(w) }),
+        worker.ask<ConnectReply>({
+          type: 'connect',
+          group: 'main',
+          transport: options.transport,
+          wsUrl: processOf(w).wsUrl,
+          httpUrl: processOf(w).url,
+          userIds,
+          jwtSecret,
+          localAddress: localAddress(w),
+        }),
       );
       const subscribed = sum(connectReplies.map((reply) => reply.subscribed));
       liveNotification = (await waitForLive(metricsOrigin, 'notification', (live) => live >= baseNotification + subscribed, liveTimeoutMs)) - baseNotification;
@@ -225,6 +238,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
         ...describeMachine(),
         target: options.url ?? `started here: ${describeMode(options.server)}`,
         source: options.url ? 'unknown (--url)' : describeSource(join(__dirname, '..')),
+        transport: options.transport,
         bus: options.url ? 'as configured there' : options.redisUrl === 'memory' ? 'memory' : 'redis',
         serverPid: pid ?? null,
         options: { ...options, jwtSecret: undefined, publisherToken: undefined },
@@ -249,6 +263,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
           }
         : null,
       broadcast: null,
+      burst: null,
       latency: null,
       throughput: null,
       batch: null,
@@ -359,6 +374,28 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       };
       report.eventLoop['batch'] = loop;
       log(`batch: ${report.batch.acceptedPerSecond}/s accepted, ${report.batch.deliveredPerSecond}/s delivered, lost ${result.lost}`);
+    }
+
+    if (options.phases.includes('burst')) {
+      log(`burst: ${options.burst} notifications in publishNotifications calls of ${options.batchSize}, then ${options.settleSeconds} s of quiet`);
+      const rssBeforeBurst = rss();
+      const result = await batchNotifyAndCollect(load, 'burst', options.burst, options.batchSize, options.batchConcurrency);
+      lost += result.lost;
+      const rssAtEnd = rss();
+      // What the service keeps once the burst is over is the question: a fixed wait is what it takes.
+      await sleep(options.settleSeconds * 1000);
+      const rssAfterBurst = rss();
+      report.burst = {
+        notifications: options.burst,
+        received: result.received,
+        lost: result.lost,
+        settleSeconds: options.settleSeconds,
+        rssBeforeKiB: rssBeforeBurst,
+        rssAtEndKiB: rssAtEnd,
+        rssAfterKiB: rssAfterBurst,
+        rssGrowthPercent: round(((rssAfterBurst - rssBeforeBurst) / rssBeforeBurst) * 100, 1),
+      };
+      log(`burst: RSS ${rssBeforeBurst} → ${rssAtEnd} → ${rssAfterBurst} KiB after ${options.settleSeconds} s (${report.burst.rssGrowthPercent} %)`);
     }
 
     const finalState = await allClients(({ worker }) => worker.ask<LoopDelay & { problems: WorkerProblems }>({ type: 'loopDelay' }));

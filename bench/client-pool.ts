@@ -32,7 +32,7 @@ export async function startClientWorker<Request = WorkerRequest>(index: number, 
     for (const { reject } of pending.values()) reject(error);
     pending.clear();
   };
-  exited.then(([code, signal]) => failAll(new Error(`client worker ${index} exited (${code ?? signal})`)));
+  void exited.then(([code, signal]) => failAll(new Error(`client worker ${index} exited (${code ?? signal})`)));
 
   const ready = new Promise<void>((resolve, reject) => {
     pending.set(0, { resolve: () => resolve(), reject });

@@ -1,9 +1,10 @@
 /**
  * A client process of the benchmark: opens graphql-ws sockets with the `ws` library and raw
  * graphql-transport-ws messages (lighter than the graphql-ws client, so more of the machine is
- * left to the server), subscribes, and records when events arrive. Driven by its parent over IPC
- * (see protocol.ts); it never decides anything by itself.
+ * left to the server), or GraphQL-over-SSE streams with node:http, subscribes, and records when
+ * events arrive. Driven by its parent over IPC (see protocol.ts); it never decides anything by itself.
  */
+import { request as httpRequest } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import {
@@ -20,14 +21,15 @@ import {
 } from './protocol';
 import { wallClockMs } from './stats';
 import { answerParent } from './worker-ipc';
-import { closeSocket, connectInLanes, userTokenSigner } from './worker-sockets';
+import { closeSocket, connectInLanes, type SocketOutcome, userTokenSigner } from './worker-sockets';
 
 const MAX_ERRORS_KEPT = 20;
 
+/** One user's connection: a graphql-ws socket, or its SSE streams (one per subscription). */
 interface Connection {
-  readonly socket: WebSocket;
   readonly userId: string;
-  readonly group: string;
+  subscribeForum(forumId: string): void;
+  close(): Promise<void>;
 }
 
 const groups = new Map<string, Set<Connection>>();
@@ -78,13 +80,25 @@ function onNext(connection: Connection, subscriptionId: string, payload: unknown
   checkWaiters();
 }
 
+/** A connection the server ended while the benchmark still held it. */
+function noteClosedByServer(group: string, connection: Connection, why: string): void {
+  if (!(groups.get(group)?.delete(connection) ?? false)) return;
+  problems.closed += 1;
+  noteError(`closed by the server: ${why}`);
+}
+
 /** Opens one socket, initialises it with the user's token and subscribes to its notifications. */
-function openConnection(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<'subscribed' | string> {
+function openSocket(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<SocketOutcome> {
   return new Promise((resolve) => {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000, localAddress });
-    const connection: Connection = { socket, userId, group };
+    const connection: Connection = {
+      userId,
+      subscribeForum: (forumId) =>
+        socket.send(JSON.stringify({ type: 'subscribe', id: 'f', payload: { query: FORUM_ACTIVITY_SUBSCRIPTION, variables: { forumId } } })),
+      close: () => closeSocket(socket, 'benchmark done'),
+    };
     let settled = false;
-    const settle = (outcome: 'subscribed' | string) => {
+    const settle = (outcome: SocketOutcome) => {
       if (settled) return;
       settled = true;
       resolve(outcome);
@@ -117,14 +131,104 @@ function openConnection(group: string, wsUrl: string, userId: string, token: str
       settle(error.message);
     });
     socket.on('close', (code, reason) => {
-      const wasOpen = groups.get(group)?.delete(connection) ?? false;
-      if (wasOpen) {
-        problems.closed += 1;
-        noteError(`socket closed by the server: ${code} ${String(reason)}`);
-      }
+      noteClosedByServer(group, connection, `socket ${code} ${String(reason)}`);
       settle(`closed ${code} ${String(reason)}`);
     });
   });
+}
+
+/**
+ * One GraphQL-over-SSE subscription, as graphql-sse's "distinct connections" mode and a browser's
+ * fetch make it: a POST with `Accept: text/event-stream` on a connection of its own. Resolves
+ * once the response's head says the stream is open (the service counts the subscription live
+ * only later, once its bus confirmed it: the parent waits for that on /metrics).
+ */
+function openEventStream(
+  url: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+  localAddress: string | undefined,
+  on: { next(payload: unknown): void; end(why: string): void },
+): { opened: Promise<SocketOutcome>; close(): Promise<void> } {
+  const body = JSON.stringify({ query, variables });
+  const request = httpRequest(url, {
+    method: 'POST',
+    agent: false,
+    localAddress,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
+  });
+  const close = () =>
+    new Promise<void>((closed) => {
+      if (request.destroyed) return closed();
+      request.once('close', () => closed());
+      request.destroy();
+    });
+  const opened = new Promise<SocketOutcome>((resolve) => {
+    request.on('response', (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        return resolve(`HTTP ${response.statusCode ?? '?'} for an event stream`);
+      }
+      resolve('subscribed');
+      response.setEncoding('utf8');
+      let buffered = '';
+      response.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let boundary = buffered.indexOf('\n\n'); boundary >= 0; boundary = buffered.indexOf('\n\n')) {
+          const block = buffered.slice(0, boundary);
+          buffered = buffered.slice(boundary + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+          }
+          if (event !== 'next') continue; // pings (comments) and `complete`
+          try {
+            on.next(JSON.parse(data.join('\n')));
+          } catch {
+            noteError(`an unparsable event: ${data.join('\n').slice(0, 200)}`);
+          }
+        }
+      });
+      response.on('close', () => on.end('the event stream ended'));
+    });
+    request.on('error', (error) => {
+      resolve(error.message);
+      on.end(`stream error: ${error.message}`);
+    });
+  });
+  request.end(body);
+  return { opened, close };
+}
+
+/** Opens one user's notification stream over SSE; its forum stream opens on subscribeForum. */
+async function openSseConnection(group: string, url: string, userId: string, token: string, localAddress: string | undefined): Promise<SocketOutcome> {
+  const streams: Array<() => Promise<void>> = [];
+  const connection: Connection = {
+    userId,
+    subscribeForum: (forumId) => {
+      const { opened, close } = openEventStream(url, token, FORUM_ACTIVITY_SUBSCRIPTION, { forumId }, localAddress, {
+        next: (payload) => onNext(connection, 'f', payload),
+        end: (why) => noteClosedByServer(group, connection, why),
+      });
+      streams.push(close);
+      void opened.then((outcome) => outcome === 'subscribed' || noteError(`forumActivity over SSE: ${outcome}`));
+    },
+    close: async () => {
+      await Promise.all(streams.map((close) => close()));
+    },
+  };
+  const { opened, close } = openEventStream(url, token, NOTIFICATION_SUBSCRIPTION, { userId }, localAddress, {
+    next: (payload) => onNext(connection, 'n', payload),
+    end: (why) => noteClosedByServer(group, connection, why),
+  });
+  streams.push(close);
+  const outcome = await opened;
+  if (outcome === 'subscribed') groups.get(group)?.add(connection);
+  else await close();
+  return outcome;
 }
 
 async function connect(request: Extract<WorkerRequest, { type: 'connect' }>): Promise<ConnectReply> {
@@ -132,17 +236,19 @@ async function connect(request: Extract<WorkerRequest, { type: 'connect' }>): Pr
   const signToken = userTokenSigner(request.jwtSecret);
   const { subscribed, failures } = await connectInLanes(
     request.userIds,
-    async (userId) => openConnection(request.group, request.wsUrl, userId, await signToken(userId), request.localAddress),
+    async (userId) =>
+      request.transport === 'sse'
+        ? openSseConnection(request.group, request.httpUrl, userId, await signToken(userId), request.localAddress)
+        : openSocket(request.group, request.wsUrl, userId, await signToken(userId), request.localAddress),
     MAX_ERRORS_KEPT,
   );
   return { opened: request.userIds.length, acknowledged: subscribed, subscribed, failures };
 }
 
 function subscribeForum(group: string, forumId: string): number {
-  const payload = JSON.stringify({ type: 'subscribe', id: 'f', payload: { query: FORUM_ACTIVITY_SUBSCRIPTION, variables: { forumId } } });
   let count = 0;
-  for (const { socket } of groups.get(group) ?? []) {
-    socket.send(payload);
+  for (const connection of groups.get(group) ?? []) {
+    connection.subscribeForum(forumId);
     count += 1;
   }
   return count;
@@ -151,7 +257,7 @@ function subscribeForum(group: string, forumId: string): number {
 async function disconnect(group: string): Promise<number> {
   const connections = [...(groups.get(group) ?? [])];
   groups.delete(group); // closes from here on are ours, not the server's
-  await Promise.all(connections.map(({ socket }) => closeSocket(socket, 'benchmark done')));
+  await Promise.all(connections.map((connection) => connection.close()));
   return connections.length;
 }
 

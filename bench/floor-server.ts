@@ -72,7 +72,7 @@ function deliver(channel: string, field: Field, message: string): void {
 async function join(socket: WebSocket, subscriptions: Subscriptions, id: string, field: Field, channel: string): Promise<void> {
   let audience = audiences.get(channel);
   if (!audience) {
-    audiences.set(channel, (audience = new Map()));
+    audiences.set(channel, (audience = new Map<WebSocket, string>()));
     channelReady.set(
       channel,
       bus.subscribe(channel, (message) => deliver(channel, field, message)),
@@ -122,7 +122,7 @@ async function publish(input: Record<string, unknown>): Promise<{ id: string; pu
   if (typeof input['forumId'] === 'string') {
     await bus.publish(`${prefix}forum:${input['forumId']}`, JSON.stringify({ id, excerpt: null, url: null, occurredAt: publishedAt, ...input }));
   } else {
-    await bus.publish(`${prefix}user:${input['userId']}`, JSON.stringify({ id, body: null, url: null, createdAt: publishedAt, ...input }));
+    await bus.publish(`${prefix}user:${String(input['userId'])}`, JSON.stringify({ id, body: null, url: null, createdAt: publishedAt, ...input }));
   }
   return { id, publishedAt };
 }

@@ -63,8 +63,11 @@ export const PUBLISH_FORUM_ACTIVITY = /* GraphQL */ `
   }
 `;
 
+/** How the client processes subscribe. */
+export type Transport = 'ws' | 'sse';
+
 /** Which measurement an event belongs to: carried in the event's `data` field with the send time. */
-export type EventTag = 'warmup' | 'warmup-batch' | 'latency' | 'throughput' | 'batch' | 'broadcast';
+export type EventTag = 'warmup' | 'warmup-batch' | 'latency' | 'throughput' | 'batch' | 'burst' | 'broadcast';
 
 /** The `data` of every event the benchmark publishes. */
 export interface EventData {
@@ -80,7 +83,10 @@ export type WorkerRequest =
       readonly id: number;
       /** A name for this batch of sockets, so it can be closed on its own. */
       readonly group: string;
+      /** graphql-ws sockets on `wsUrl`, or GraphQL-over-SSE streams on `httpUrl` (one per subscription). */
+      readonly transport: Transport;
       readonly wsUrl: string;
+      readonly httpUrl: string;
       readonly userIds: readonly string[];
       readonly jwtSecret: string;
       readonly localAddress?: string;

@@ -51,6 +51,17 @@ export interface BenchmarkReport {
     serverCpuMs: number;
     serverCpuPerDeliveryUs: number;
   } | null;
+  /** RSS before a burst of notifications, at its end and `settleSeconds` later. */
+  burst: {
+    notifications: number;
+    received: number;
+    lost: number;
+    settleSeconds: number;
+    rssBeforeKiB: number;
+    rssAtEndKiB: number;
+    rssAfterKiB: number;
+    rssGrowthPercent: number;
+  } | null;
   latency: {
     rate: number;
     sent: number;
@@ -148,6 +159,13 @@ function rowsOf(report: BenchmarkReport): Row[] {
       write: each(' KiB'),
       references: none,
     },
+    {
+      label: `server RSS ${show(report.burst?.settleSeconds)} s after a burst of ${show(report.burst?.notifications)} notifications, vs before it`,
+      figures: (r) => [r.burst?.rssGrowthPercent],
+      write: ([growth]) => (typeof growth === 'number' && growth >= 0 ? `+${show(growth)} %` : `${show(growth)} %`),
+      references: none,
+      count: true,
+    },
     { label: 'server CPU while idle with every subscription live', figures: (r) => [r.memory?.idleCpuPercent], write: each(' % of a core'), references: none },
     {
       label: `broadcast to all: time until the last receives it (median of ${broadcast?.events ?? 0})`,
@@ -199,13 +217,13 @@ function ratios(service: readonly Figure[], floor: readonly Figure[]): string {
 
 /**
  * A Markdown table: what was measured beside the issue's target and its reference stacks; with
- * `floor` (the same benchmark against bench/floor-server.ts on the same machine), also the
- * floor's figures and the service's as multiples of them.
+ * `floor` (the same benchmark against bench/floor-server.ts on the same machine, or any other
+ * report to read this one against, named `floorName`), also its figures and this one's as multiples of them.
  */
-export function formatTable(report: BenchmarkReport, floor?: BenchmarkReport): string {
+export function formatTable(report: BenchmarkReport, floor?: BenchmarkReport, floorName = 'floor'): string {
   const header = [
     'measured',
-    ...(floor ? ['floor, measured here', '÷ floor'] : []),
+    ...(floor ? [`${floorName}, measured here`, `÷ ${floorName}`] : []),
     'issue target (N = 10,000)',
     "graphql-yoga docs' stack",
     'raw ws floor (issue)',

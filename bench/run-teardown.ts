@@ -16,7 +16,7 @@ export function withServiceOutput(error: unknown, server: ServerUnderTest): unkn
 
 /** Closes the publisher, stops every client worker, then the service (a targeted one is left running). */
 export async function stopRun(publisher: Publisher | undefined, workers: ReadonlyArray<ClientWorker<unknown>>, server: ServerUnderTest): Promise<void> {
-  publisher?.close();
+  await publisher?.close();
   await Promise.all(workers.map((worker) => worker.stop()));
   await server.stop();
 }

@@ -38,7 +38,7 @@ function endpointsOf(url: string) {
 /** Resolves once `origin`/readyz answers 200; another process offers no event to wait on, so it asks every 50 ms. */
 async function waitUntilReady(origin: string, exited: Promise<unknown>, output: () => string, timeoutMs: number): Promise<void> {
   let gone = false;
-  exited.then(() => (gone = true));
+  void exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gone) throw new Error(`the service exited before it was ready:\n${output()}`);

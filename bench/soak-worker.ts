@@ -19,7 +19,7 @@ import {
   type SoakRequest,
 } from './soak-protocol';
 import { answerParent } from './worker-ipc';
-import { closeSocket, connectInLanes, userTokenSigner } from './worker-sockets';
+import { closeSocket, connectInLanes, type SocketOutcome, userTokenSigner } from './worker-sockets';
 
 const MAX_SAMPLES_KEPT = 20;
 /** After a failed connect (not a planned absence), how long before trying again. */
@@ -89,7 +89,7 @@ function onNotification(client: SoakClient, payload: unknown): void {
 }
 
 /** Opens the client's socket; resolves once it is acknowledged and subscribed, or with why it failed. */
-function comeBack(client: SoakClient): Promise<'subscribed' | string> {
+function comeBack(client: SoakClient): Promise<SocketOutcome> {
   const { wsUrl, forumId, localAddress } = target!;
   return new Promise((resolve) => {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000, localAddress });
@@ -97,7 +97,7 @@ function comeBack(client: SoakClient): Promise<'subscribed' | string> {
     client.state = 'connecting';
     counters.connects += 1;
     let answered = false;
-    const answer = (outcome: 'subscribed' | string) => {
+    const answer = (outcome: SocketOutcome) => {
       if (answered) return;
       answered = true;
       resolve(outcome);

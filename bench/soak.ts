@@ -73,7 +73,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         namespace: 'soak',
         env: { REPLAY_MAX_PER_USER: String(options.replayMaxPerUser) },
       })
-    : targetServer(options.url!, options.pid);
+    : targetServer(options.url, options.pid);
   const pid = server.pid;
   const workers: Array<ClientWorker<SoakRequest>> = [];
   let publisher: Publisher | undefined;

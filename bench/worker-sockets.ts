@@ -17,15 +17,14 @@ export function userTokenSigner(jwtSecret: string): (userId: string) => Promise<
   return (userId) => new SignJWT({ sub: userId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresAt).sign(secret);
 }
 
+/** `'subscribed'`, or why the socket did not get there. */
+export type SocketOutcome = string;
+
 /**
  * Calls `connect` once per item, CONNECT_CONCURRENCY at a time, each lane taking the next item
  * when its connect resolves; counts the `subscribed` outcomes and keeps the first `maxFailures` others.
  */
-export async function connectInLanes<T>(
-  items: readonly T[],
-  connect: (item: T) => Promise<'subscribed' | string>,
-  maxFailures: number,
-): Promise<ConnectOutcome> {
+export async function connectInLanes<T>(items: readonly T[], connect: (item: T) => Promise<SocketOutcome>, maxFailures: number): Promise<ConnectOutcome> {
   const failures: string[] = [];
   let subscribed = 0;
   let next = 0;

@@ -49,7 +49,13 @@ export async function startWebExample({ port = 5173, host = '127.0.0.1' } = {}):
 
 if (require.main === module) {
   const graphql = process.env['GRAPHQL_WS_URL'] ?? 'ws://localhost:4000/graphql';
-  startWebExample({ port: Number(process.env['PORT'] ?? 5173), host: process.env['HOST'] ?? '127.0.0.1' }).then(({ url }) => {
-    process.stdout.write(`Live page: ${url}?graphql=${encodeURIComponent(graphql)}\n`);
-  });
+  startWebExample({ port: Number(process.env['PORT'] ?? 5173), host: process.env['HOST'] ?? '127.0.0.1' }).then(
+    ({ url }) => {
+      process.stdout.write(`Live page: ${url}?graphql=${encodeURIComponent(graphql)}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`the live page did not start: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

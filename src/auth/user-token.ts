@@ -1,4 +1,4 @@
-import { errors, jwtVerify } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { UserIdentity } from './caller';
 
 export interface UserTokenOptions {
@@ -23,7 +23,7 @@ export type VerifyUserToken = (token: string) => Promise<UserIdentity>;
 export function createUserTokenVerifier(options: UserTokenOptions): VerifyUserToken {
   const key = new TextEncoder().encode(options.secret);
   return async (token) => {
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key, {
         algorithms: ['HS256'],

@@ -30,6 +30,8 @@ interface ServerContext {
   readonly caller?: Caller;
 }
 
+export type YogaServer = ReturnType<typeof createYogaServer>;
+
 export function createYogaServer(options: YogaOptions) {
   const log = options.logger.child({ component: 'yoga' });
   return createYoga<ServerContext, GraphQLContext>({

@@ -24,7 +24,7 @@ export function useCompiledPublisherMutations(): Plugin {
 
   const compiledFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null => {
     let byOperation = compiled.get(document);
-    if (!byOperation) compiled.set(document, (byOperation = new Map()));
+    if (!byOperation) compiled.set(document, (byOperation = new Map<string, CompiledQuery | null>()));
     const name = operationName ?? '';
     let query = byOperation.get(name);
     if (query === undefined) {
@@ -49,7 +49,8 @@ export function useCompiledPublisherMutations(): Plugin {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const caller = (args.contextValue as Partial<GraphQLContext> | undefined)?.caller;
-      if (caller?.kind !== 'publisher' || getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      if (caller?.kind !== 'publisher' || getOperationAST(args.document as DocumentNode, args.operationName as string | undefined)?.operation !== 'mutation')
+        return;
       setExecuteFn(compiledExecute(executeFn as Execute) as typeof executeFn);
     },
   };

@@ -12,9 +12,9 @@ import type { Limits } from '../config/config';
  */
 export function useQueryLimits(limits: Limits): Plugin[] {
   const plugins: Plugin[] = [
-    maxTokensPlugin({ n: limits.maxQueryTokens }) as Plugin,
-    maxDepthPlugin({ n: limits.maxQueryDepth, ignoreIntrospection: true }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxQueryAliases }) as Plugin,
+    maxTokensPlugin({ n: limits.maxQueryTokens }),
+    maxDepthPlugin({ n: limits.maxQueryDepth, ignoreIntrospection: true }),
+    maxAliasesPlugin({ n: limits.maxQueryAliases }),
   ];
   if (!limits.introspection) plugins.push(useDisableIntrospection());
   return plugins;

@@ -85,7 +85,8 @@ export function createRedisNotificationHistory({ connections, keyPrefix, limits,
       return;
     }
     const pipeline = redis.pipeline() as unknown as RetainingRedis & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const { args } of batch) pipeline.retainAndPublish(...args);
+    // Queued on the pipeline: their replies come from exec().
+    for (const { args } of batch) void pipeline.retainAndPublish(...args);
     pipeline.exec().then(
       (replies) => {
         batch.forEach(({ resolve, reject }, index) => {

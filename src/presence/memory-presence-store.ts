@@ -25,7 +25,7 @@ export function createMemoryPresenceStore(timing: PresenceTiming = DEFAULT_PRESE
     timing,
     async enter(threadId, session) {
       let entries = threads.get(threadId);
-      if (!entries) threads.set(threadId, (entries = new Map()));
+      if (!entries) threads.set(threadId, (entries = new Map<string, Entry>()));
       entries.set(session.sessionId, { session, lastSeenMs: now() });
     },
     async leave(threadId, sessionId) {

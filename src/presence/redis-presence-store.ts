@@ -1,6 +1,5 @@
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
-import type { Visibility } from '../events/payloads';
 import { BusUnavailableError } from '../pubsub/event-bus';
 import { DEFAULT_PRESENCE_TIMING, summarize, type PresenceSession, type PresenceStore, type PresenceTiming } from './presence-store';
 
@@ -72,7 +71,7 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
     async enter(threadId, session) {
       const value = member(session);
       let sessions = local.get(threadId);
-      if (!sessions) local.set(threadId, (sessions = new Map()));
+      if (!sessions) local.set(threadId, (sessions = new Map<string, string>()));
       sessions.set(session.sessionId, value);
       await redis.multi().zadd(threadKey(threadId), Date.now(), value).pexpire(threadKey(threadId), keyTtlMs).exec();
     },
@@ -120,7 +119,7 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
 
     async threadVisibility(threadId) {
       const value = await redis.hget(`${keyPrefix}thread-visibility`, threadId);
-      return value === 'PUBLIC' || value === 'MEMBERS' || value === 'STAFF' ? (value as Visibility) : null;
+      return value === 'PUBLIC' || value === 'MEMBERS' || value === 'STAFF' ? value : null;
     },
 
     async close() {

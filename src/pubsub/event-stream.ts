@@ -74,7 +74,7 @@ async function subscribeShared<Payload>(
   if (key === null) {
     topicShare.unrouted.add(listener);
   } else {
-    const routed = (topicShare.routed ??= new Map());
+    const routed = (topicShare.routed ??= new Map<string, Set<Listener>>());
     let listeners = routed.get(key);
     if (!listeners) {
       listeners = new Set();

@@ -26,6 +26,7 @@ export abstract class BypassedIterator implements AsyncIterableIterator<never> {
 
   next(): Promise<IteratorResult<never>> {
     const { finished } = this;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on the error the stream ended with, as it came
     if (finished) return finished.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(finished.error);
     return new Promise((resolve, reject) => {
       this.resolve = resolve;

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Caller } from '../auth/caller';
@@ -158,7 +158,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     args.rootValue = undefined; // graphql-ws keeps the args while the operation lives
     const operation = new Operation(connection, id);
     const opened = await prepared.open(operation);
-    if (!('close' in opened)) return opened as ExecutionResult;
+    if (!('close' in opened)) return opened;
     operation.subscription = opened;
     return operation;
   };

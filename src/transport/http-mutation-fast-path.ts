@@ -1,14 +1,14 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { getOperationAST, type ExecutionResult } from 'graphql';
-import { isAsyncIterable, maskError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { getOperationAST, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { isAsyncIterable, maskError, processRegularResult } from 'graphql-yoga';
 import type { IdentifyCaller } from '../auth/identify-caller';
+import type { YogaServer } from '../graphql/create-yoga';
 import type { DocumentCache } from '../graphql/document-cache';
 import type { Logger } from '../observability/logger';
 import { readBody } from './read-body';
 
 export interface MutationFastPathOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly yoga: YogaServerInstance<any, any>;
+  readonly yoga: YogaServer;
   /** Yoga's GraphQL endpoint, e.g. `/graphql`. */
   readonly path: string;
   readonly identifyCaller: IdentifyCaller;
@@ -115,7 +115,12 @@ export function withMutationFastPath(options: MutationFastPathOptions): RequestL
     let result: ExecutionResult;
     try {
       const enveloped = yoga.getEnveloped({ params, caller });
-      const args = { schema: enveloped.schema, document: validated.document, operationName: params.operationName, variableValues: params.variables };
+      const args = {
+        schema: enveloped.schema as GraphQLSchema,
+        document: validated.document,
+        operationName: params.operationName,
+        variableValues: params.variables,
+      };
       result = (await enveloped.execute({ ...args, contextValue: await enveloped.contextFactory() })) as ExecutionResult;
     } catch (error) {
       log.error({ err: error }, 'a mutation failed unexpectedly');

@@ -67,7 +67,7 @@ export function withSseSubscriptions(options: SseSubscriptionOptions): RequestLi
     const operation = operationOf(url, body);
     const authorization = request.headers.authorization;
     const caller = operation && (await identifyCaller(authorization));
-    const prepared = caller && caller.kind !== 'invalid' ? pipeline.prepare(operation!, caller) : null;
+    const prepared = caller && caller.kind !== 'invalid' ? pipeline.prepare(operation, caller) : null;
     if (!prepared || !('open' in prepared) || prepared.field === null) return next(request, response, body);
     const bearerToken = options.keepBearerToken && authorization ? (bearerTokenOf(authorization) ?? undefined) : undefined;
     // Open before the subscription is: its first results may come before `open` resolves.

@@ -29,7 +29,7 @@ describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
   it('delivers an event published right after subscribe resolves, unchanged', async () => {
     const sent = notification('1', 'first');
     const delivered = new Promise<NotificationEvent>((resolve) => {
-      bus.subscribe(notificationTopic('1'), resolve).then(() => bus.publish(notificationTopic('1'), sent));
+      void bus.subscribe(notificationTopic('1'), resolve).then(() => bus.publish(notificationTopic('1'), sent));
     });
     expect(await delivered).toEqual(sent);
   });

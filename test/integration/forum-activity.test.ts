@@ -10,10 +10,6 @@ interface ActivityData {
   forumActivity: Record<string, unknown> & { title: string };
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe.each(transportsAndBuses(BUSES))('forum activity over $transport.name on the $bus.name bus', ({ transport, bus }) => {
   let server: TestApp;
   beforeAll(async () => {
@@ -138,13 +134,13 @@ describe.each(transportsAndBuses(BUSES))('forum activity over $transport.name on
     expect(await titlesUntilMarker(anonymous!)).toEqual([]);
 
     second!.dispose();
-    await waitFor(() => metrics.liveSubscriptions('forumActivity') === liveBefore + 3);
+    await server.whenSubscriptions((live) => live.liveSubscriptions('forumActivity') === liveBefore + 3);
     await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'after one left', visibility: 'MEMBERS' }, PUBLISHER_TOKEN);
     await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'marker' }, PUBLISHER_TOKEN);
     for (const subscription of [first, third]) expect(await titlesUntilMarker(subscription!)).toEqual(['after one left']);
 
     for (const subscription of [first, third, anonymous]) subscription!.dispose();
-    await waitFor(() => metrics.liveSubscriptions('forumActivity') === liveBefore);
+    await server.whenSubscriptions((live) => live.liveSubscriptions('forumActivity') === liveBefore);
     // A group that ended starts afresh for the next subscriber.
     const [again] = await subscribeAll([{ token: tokens[0], variables }]);
     await publish({ kind: 'POST_CREATED', forumId: 'f7', title: 'marker' }, PUBLISHER_TOKEN);

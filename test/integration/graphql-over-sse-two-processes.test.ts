@@ -26,7 +26,7 @@ function roundRobin(origins: () => string[], before: () => Promise<void> = async
   let turn = 0;
   return async (input, init) => {
     await before();
-    const url = new URL(String(input));
+    const url = new URL(input instanceof Request ? input.url : input);
     const live = origins();
     return fetch(new URL(url.pathname + url.search, live[turn++ % live.length]), init);
   };

@@ -5,6 +5,7 @@ import { startPrivateRedis } from '../utils/private-redis';
 import { startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
+import { pollUntil } from '../utils/poll';
 
 const message = (title: string) =>
   `{"event":"Illuminate\\\\Notifications\\\\Events\\\\BroadcastNotificationCreated","data":{"title":"${title}","type":"App\\\\Notifications\\\\Ping"},"socket":null}`;
@@ -30,9 +31,8 @@ describe("when Laravel's Redis goes away", () => {
     // PUBLISH answers how many subscribers received it: 0 until the service has subscribed again.
     const laravel = new Redis(laravelRedis.url);
     try {
-      while ((await laravel.publish(`${prefix}private-App.Models.User.95`, message('after the outage'))) === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const publishAgain = () => laravel.publish(`${prefix}private-App.Models.User.95`, message('after the outage'));
+      await pollUntil(publishAgain, { until: (receivers) => receivers > 0, what: 'the service subscribed to Laravel again' });
     } finally {
       laravel.disconnect();
     }

@@ -4,6 +4,7 @@ import { REDIS_URL } from '../utils/redis';
 import { startServicePair, waitForLiveSubscriptions, type ServiceProcess } from '../utils/service-process';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
+import { pollUntil } from '../utils/poll';
 
 const notification = (id: string, title: string) =>
   `{"event":"Illuminate\\\\Notifications\\\\Events\\\\BroadcastNotificationCreated","data":{"title":"${title}","id":"${id}","type":"App\\\\Notifications\\\\ThreadReplied","socket":null},"socket":null}`;
@@ -20,16 +21,16 @@ const RESUMING = /* GraphQL */ `
 const sample = (outcome: string) => `realtime_laravel_messages_total{source="redis",outcome="${outcome}"}`;
 
 /** Both processes have handled `count` messages in all: each message published by one, dropped as a duplicate by the other. */
-async function handledByBoth(processes: ServiceProcess[], count: number): Promise<{ published: number; duplicate: number }> {
-  for (;;) {
-    const totals = { published: 0, duplicate: 0 };
+function handledByBoth(processes: ServiceProcess[], count: number): Promise<{ published: number; duplicate: number }> {
+  const totals = async () => {
+    const sums = { published: 0, duplicate: 0 };
     for (const process of processes) {
-      totals.published += await counterValue(process.origin, sample('published'));
-      totals.duplicate += await counterValue(process.origin, sample('duplicate'));
+      sums.published += await counterValue(process.origin, sample('published'));
+      sums.duplicate += await counterValue(process.origin, sample('duplicate'));
     }
-    if (totals.published + totals.duplicate >= 2 * count) return totals;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return sums;
+  };
+  return pollUntil(totals, { until: ({ published, duplicate }) => published + duplicate >= 2 * count, what: `${count} messages handled by both processes` });
 }
 
 describe("two processes reading Laravel's redis broadcaster from one Redis", () => {

@@ -10,6 +10,7 @@ import { connectSseClient } from '../utils/sse-client';
 import { PUBLISHER_TOKEN } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
+import { pollUntil } from '../utils/poll';
 
 /** Live subscriptions of `field` on each process, as their /metrics report them. */
 async function liveCounts(processes: readonly ServiceProcess[], field: string): Promise<number[]> {
@@ -23,12 +24,8 @@ async function liveCounts(processes: readonly ServiceProcess[], field: string): 
 }
 
 /** Resolves once the processes' live counts of `field` are `expected`; other processes offer no event, so it asks /metrics a few ms apart. */
-async function waitForCounts(processes: readonly ServiceProcess[], field: string, expected: (counts: number[]) => boolean): Promise<number[]> {
-  for (;;) {
-    const counts = await liveCounts(processes, field);
-    if (expected(counts)) return counts;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waitForCounts(processes: readonly ServiceProcess[], field: string, expected: (counts: number[]) => boolean): Promise<number[]> {
+  return pollUntil(() => liveCounts(processes, field), { until: expected, what: `the live ${field} counts` });
 }
 
 const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0);

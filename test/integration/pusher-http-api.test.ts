@@ -70,7 +70,7 @@ describe.each(BUSES)('the Pusher HTTP API, on the $name bus', (bus) => {
     const received = [];
     for (let index = 0; index < 4; index += 1) received.push((await subscription.next()).data!.forumActivity);
     // The STAFF event is not for a member.
-    expect(received.map(({ kind, visibility }) => `${kind} ${visibility}`)).toEqual([
+    expect(received.map(({ kind, visibility }) => `${String(kind)} ${String(visibility)}`)).toEqual([
       'THREAD_CREATED PUBLIC',
       'THREAD_CREATED MEMBERS',
       'POST_CREATED PUBLIC',

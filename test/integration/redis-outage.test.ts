@@ -4,16 +4,14 @@ import { startPrivateRedis } from '../utils/private-redis';
 import { PUBLISHER_TOKEN, startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
+import { pollUntil } from '../utils/poll';
 
 const RESUMING = 'subscription ($after: ID) { notification(userId: "80", after: $after) { id title } }';
 
 /** Asks `probe` every 25 ms until it holds, and says how long that took. */
-async function millisecondsUntil(probe: () => Promise<boolean>, limitMs: number): Promise<number> {
+async function millisecondsUntil(what: string, probe: () => Promise<boolean>, limitMs: number): Promise<number> {
   const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await pollUntil(probe, { what, timeoutMs: limitMs, everyMs: 25 });
   return Date.now() - started;
 }
 
@@ -33,7 +31,7 @@ describe('a Redis that goes away and comes back', () => {
     expect((await subscription.next()).data!.notification.title).toBe('before');
 
     await redis.stop();
-    const unreadyAfter = await millisecondsUntil(async () => (await readyStatus()) === 503, 2000);
+    const unreadyAfter = await millisecondsUntil('readyz answering 503', async () => (await readyStatus()) === 503, 2000);
     const refused = await publish('during');
     expect(errorCodes(refused)).toEqual(['UNAVAILABLE']);
     expect(refused.data).toBeNull();
@@ -41,8 +39,12 @@ describe('a Redis that goes away and comes back', () => {
 
     const restartedAt = Date.now();
     await redis.start();
-    const readyAgainAfter = await millisecondsUntil(async () => (await readyStatus()) === 200, 2000);
-    await millisecondsUntil(async () => (await redis.subscribersOf('outage:notification:80')) === 1, 5000 - (Date.now() - restartedAt));
+    const readyAgainAfter = await millisecondsUntil('readyz answering 200', async () => (await readyStatus()) === 200, 2000);
+    await millisecondsUntil(
+      'the service subscribed again',
+      async () => (await redis.subscribersOf('outage:notification:80')) === 1,
+      5000 - (Date.now() - restartedAt),
+    );
     const resubscribedAfter = Date.now() - restartedAt;
     const after = (await publish('after')).data!.publishNotification.id;
     expect((await subscription.next()).data!.notification).toEqual({ id: after, title: 'after' });

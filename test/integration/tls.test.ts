@@ -5,6 +5,7 @@ import { connect } from 'node:tls';
 import { makeSelfSignedCertificate } from '../utils/certificates';
 import { openRawSocket } from '../utils/raw-socket';
 import { startTestApp } from '../utils/test-app';
+import { pollUntil } from '../utils/poll';
 
 /** The common name of the certificate a new TLS connection is served. */
 function servedCommonName(port: number): Promise<string> {
@@ -37,11 +38,12 @@ describe('native TLS', () => {
     copyFileSync(renewed.keyFile, live.keyFile);
     copyFileSync(renewed.certFile, live.certFile);
     // The files are polled once a second; ask until the new certificate is served.
-    const renewedAt = Date.now();
-    while ((await servedCommonName(port)) !== 'renewed') {
-      expect(Date.now() - renewedAt).toBeLessThan(5000);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await pollUntil(() => servedCommonName(port), {
+      until: (name) => name === 'renewed',
+      what: 'the renewed certificate served',
+      timeoutMs: 5000,
+      everyMs: 100,
+    });
 
     const after = await openRawSocket(server.wsUrl, { ca: renewed.cert });
     after.send({ type: 'connection_init' });

@@ -40,7 +40,7 @@ const event: fc.Arbitrary<NotificationEvent> = fc.record({
   data: fc.option(fc.jsonValue()),
   // The service stamps every event; the resolver's latency metric needs the time to be valid.
   createdAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-}) as fc.Arbitrary<NotificationEvent>;
+});
 
 const rootFieldOf = (source: string) => getOperationAST(parse(source))!.selectionSet.selections[0] as FieldNode;
 

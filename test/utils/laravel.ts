@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { REDIS_URL } from './redis';
+import { pollUntil } from './poll';
 
 /** A Laravel `database.redis.options.prefix` of its own, as a skeleton app named "MechaMap Test …" would have. */
 export const isolatedLaravelPrefix = (): string => `mechamap-test-${randomUUID().slice(0, 8)}-database-`;
@@ -25,5 +26,5 @@ export async function counterValue(origin: string, sample: string): Promise<numb
 
 /** Resolves once `sample` reaches `value` (another process offers no event to wait on). */
 export async function waitForCounter(origin: string, sample: string, value: number): Promise<void> {
-  while ((await counterValue(origin, sample)) < value) await new Promise((resolve) => setTimeout(resolve, 20));
+  await pollUntil(() => counterValue(origin, sample), { until: (count) => count >= value, what: `${sample} reaching ${value} at ${origin}` });
 }

@@ -116,7 +116,7 @@ export async function startNginx(targets: NginxTargets): Promise<RunningNginx> {
   writeFileSync(file, renderNginxConfig(readFileSync(NGINX_CONF, 'utf8'), readFileSync(NGINX_SITE, 'utf8'), targets, ports, prefix));
   const args = ['-p', `${prefix}/`, '-e', 'stderr', '-c', file];
 
-  const tested = await promisify(execFile)(NGINX, [...args, '-t']).catch((error: { stderr?: string }) => {
+  const tested = await promisify(execFile)(NGINX, [...args, '-t']).catch((error: Error & { stderr?: string }) => {
     throw new Error(`nginx -t refused the rendered docker/nginx.conf and site:\n${error.stderr ?? String(error)}`);
   });
 

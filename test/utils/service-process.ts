@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { isolatedPrefix, REDIS_URL } from './redis';
+import { pollUntil } from './poll';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -39,8 +40,8 @@ export function runService(env: Record<string, string>): {
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = once(child, 'exit').then(([code]) => {
     children.delete(child);
     return code as number | null;
@@ -61,7 +62,7 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
         resolve();
       };
       child.stdout!.on('data', onData);
-      exited.then((code) => reject(new Error(`the service exited with ${code}: ${output().stderr}`)));
+      void exited.then((code) => reject(new Error(`the service exited with ${code}: ${output().stderr}`)));
       onData();
     });
   await waitForStdout('"msg":"listening"');
@@ -83,9 +84,9 @@ export async function waitForLiveSubscriptions(origin: string, field: string, co
   const line = `realtime_active_subscriptions{field="${field}"} ${count}`;
   // A process that never ran a subscription of `field` shows no line for it: none is live.
   const unseen = `realtime_active_subscriptions{field="${field}"}`;
-  for (;;) {
+  const isLive = async () => {
     const text = await (await fetch(`${origin}/metrics`)).text();
-    if (text.split('\n').includes(line) || (count === 0 && !text.includes(unseen))) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return text.split('\n').includes(line) || (count === 0 && !text.includes(unseen));
+  };
+  await pollUntil(isLive, { what: `${count} live ${field} subscriptions at ${origin}` });
 }

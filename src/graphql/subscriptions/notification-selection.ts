@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Caller } from '../../auth/caller';
 import type { NotificationEvent } from '../../events/payloads';
@@ -52,7 +52,12 @@ export class NotificationSelection implements NotificationRequest {
     const { request } = this;
     const enveloped = this.executor.envelop(request, this.caller);
     const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: { size: subscribers }, [EVENT_EXECUTION]: true });
-    const args = { schema: enveloped.schema, document: this.validated.document, operationName: request.operationName, variableValues: request.variables };
+    const args = {
+      schema: enveloped.schema as GraphQLSchema,
+      document: this.validated.document,
+      operationName: request.operationName,
+      variableValues: request.variables,
+    };
     return (await enveloped.execute({ ...args, rootValue: event, contextValue })) as ExecutionResult;
   }
 }

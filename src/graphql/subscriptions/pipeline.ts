@@ -9,6 +9,7 @@ import {
   type ExecutionResult,
   type FieldNode,
   GraphQLError,
+  type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
@@ -175,14 +176,14 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
     const enveloped = envelop(request, caller);
     const contextValue = Object.assign(await enveloped.contextFactory(), { fanOut: audience, [EVENT_EXECUTION]: true });
     const args: ExecutionArgs = {
-      schema: enveloped.schema,
+      schema: enveloped.schema as GraphQLSchema,
       document: validated.document,
       operationName: request.operationName,
       variableValues: request.variables,
       contextValue,
     };
-    const events = await enveloped.subscribe(args);
-    if (!isAsyncIterable(events)) return events as ExecutionResult;
+    const events = (await enveloped.subscribe(args)) as AsyncIterable<unknown> | ExecutionResult;
+    if (!isAsyncIterable(events)) return events;
     const started: StartedExecution = { events, execute: async (event) => (await enveloped.execute({ ...args, rootValue: event })) as ExecutionResult };
     return started;
   };
@@ -284,7 +285,12 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
       shareKey: '',
       async open() {
         const enveloped = envelop(request, caller);
-        const args = { schema: enveloped.schema, document: validated.document, operationName: request.operationName, variableValues: request.variables };
+        const args = {
+          schema: enveloped.schema as GraphQLSchema,
+          document: validated.document,
+          operationName: request.operationName,
+          variableValues: request.variables,
+        };
         return (await enveloped.execute({ ...args, contextValue: await enveloped.contextFactory() })) as ExecutionResult;
       },
     };

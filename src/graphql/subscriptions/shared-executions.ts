@@ -93,8 +93,8 @@ export function createSharedExecutions(options: {
   const receiversOf = async (group: Group, event: unknown, filter: MemberFilter): Promise<GroupMember[]> => {
     const members = [...group.members];
     const answers = members.map((member) => filter(group.field, event, member.subscriber));
-    if (!answers.some((answer) => answer instanceof Promise)) return members.filter((_member, index) => answers[index]);
-    const decided = await Promise.all(answers);
+    if (!answers.some((answer) => answer instanceof Promise)) return members.filter((_member, index) => answers[index] === true);
+    const decided = await Promise.all(answers.map((answer) => Promise.resolve(answer)));
     // Those that left while it decided receive nothing more.
     return members.filter((member, index) => decided[index] && group.members.has(member));
   };
