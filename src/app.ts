@@ -12,7 +12,9 @@ import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
-import { createPresenceStore } from './presence/create-presence-store';
+import { createThreadState } from './threads/create-thread-state';
+import { createRedisClients } from './redis/redis-clients';
+import { openSharedState } from './redis/shared-state';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
 import { attachGraphQLWebSocket } from './transport/graphql-ws-server';
@@ -67,8 +69,10 @@ export interface StartedApp {
 /** The composition root: builds everything from the config, with no side effect until `start`. */
 export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions) {
   const metrics = createMetrics();
-  const { bus, history } = createDelivery(config.bus, config.replay, logger);
-  const presence = createPresenceStore(config.bus, logger);
+  const redisClients = createRedisClients(logger);
+  const shared = openSharedState(config.bus, redisClients);
+  const { bus, history } = createDelivery(shared, config.replay, logger);
+  const threads = createThreadState(shared, logger);
   const identifyCaller = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
 
   const laravel =
@@ -80,7 +84,8 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       nextForumActivityId: randomUUID,
       maxPayloadBytes: config.maxPayloadBytes,
       logger,
-      claims: config.bus.kind === 'redis' ? config.bus : undefined,
+      shared,
+      redisClients,
     });
 
   let stopping = false;
@@ -91,7 +96,9 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       maxPayloadBytes: config.maxPayloadBytes,
       history,
       nextForumActivityId: randomUUID,
-      presence,
+      presence: threads.presence,
+      typingSlots: threads.typingSlots,
+      visibilities: threads.visibilities,
     },
     identifyCaller,
     logger,
@@ -213,7 +220,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     await drained;
     clearTimeout(cutStreams);
     await laravel?.close();
-    await presence.close();
+    await threads.close();
     await bus.close();
     await yoga.dispose();
     metrics.stop();
@@ -222,7 +229,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   /** Distinct shared subscription executions running now, over every transport (for tests and diagnostics). */
   const sharedExecutionCount = () => pipeline.sharedExecutionCount();
 
-  return { start, stop, metrics, sharedExecutionCount };
+  return { start, stop, metrics, sharedExecutionCount, redisClients };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,6 +1,7 @@
-import type { EventBusConfig } from '../history/create-delivery';
-import type { ChannelMap } from '../laravel/channel-map';
-import type { PusherCredentials } from '../laravel/pusher-signature';
+import type { LaravelConfig } from '../laravel/laravel-config';
+import type { SharedStateConfig } from '../redis/shared-state';
+
+export type { LaravelConfig };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -9,7 +10,10 @@ export interface Config {
   readonly production: boolean;
   readonly port: number;
   readonly host: string;
-  readonly bus: EventBusConfig;
+  /** Where the processes share their state: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, else in memory. */
+  readonly bus: SharedStateConfig;
+  /** WORKERS: processes serving one port (node:cluster); 1 serves from this process. */
+  readonly workers: number;
   readonly jwt: { readonly secret: string; readonly issuer?: string; readonly audience?: string };
   readonly publisherTokens: readonly string[];
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
@@ -25,15 +29,6 @@ export interface Config {
   readonly laravel?: LaravelConfig;
   /** True when the development JWT secret and publisher token are in use. */
   readonly usesDevelopmentSecrets: boolean;
-}
-
-export interface LaravelConfig {
-  /** LARAVEL_CHANNEL_MAP, or config/laravel-channels.json. */
-  readonly channelMap: ChannelMap;
-  /** LARAVEL_REDIS_URL and LARAVEL_REDIS_PREFIX: read the `redis` broadcaster. */
-  readonly redis?: { readonly url: string; readonly prefix: string };
-  /** PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET: serve the Pusher HTTP API. */
-  readonly pusher?: PusherCredentials;
 }
 
 export interface AcmeConfig {

@@ -1,16 +1,26 @@
-import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { Logger } from 'pino';
 import type { NotificationEvent } from '../events/payloads';
 import { notificationTopic } from '../events/topics';
+import { BusUnavailableError } from '../pubsub/event-bus';
 import { redisCommand, type RedisConnections } from '../pubsub/redis-connections';
+import type { RedisClient } from '../redis/redis-clients';
 import type { NotificationDraft, NotificationHistory, RetentionLimits } from './notification-history';
 
 export interface RedisNotificationHistoryOptions {
   readonly connections: RedisConnections;
   readonly keyPrefix: string;
   readonly limits: RetentionLimits;
+  /**
+   * Replicas that must have taken a notification before its publish answers (Redis WAIT after
+   * the script, on the same connection); 0 answers as soon as the master has it.
+   */
+  readonly minReplicasAck?: number;
   readonly logger: Logger;
 }
+
+/** How long a publish waits for its replicas before answering UNAVAILABLE. */
+export const REPLICA_ACK_TIMEOUT_MS = 1000;
 
 /**
  * Appends to the user's stream, trims it by count and age, refreshes its expiry and publishes
@@ -46,11 +56,13 @@ return ids
 
 type RetainArgs = [stream: string, json: string, maxLen: number, minId: string, ttlMs: number, channel: string];
 
-type RetainingRedis = Redis & {
+interface RetainingCommands {
   retainAndPublish(...args: RetainArgs): Promise<string>;
   /** numberOfKeys, the keys, then maxLen, minId, ttlMs and each event's JSON and channel. */
   retainAndPublishMany(...args: Array<string | number>): Promise<string[]>;
-};
+}
+type RetainingRedis = RedisClient & RetainingCommands;
+type RetainingPipeline = ChainableCommander & { [Name in keyof RetainingCommands]: (...args: Parameters<RetainingCommands[Name]>) => RetainingPipeline };
 
 interface PendingPublish {
   readonly args: RetainArgs;
@@ -58,7 +70,13 @@ interface PendingPublish {
   reject(error: unknown): void;
 }
 
-export function createRedisNotificationHistory({ connections, keyPrefix, limits, logger }: RedisNotificationHistoryOptions): NotificationHistory {
+export function createRedisNotificationHistory({
+  connections,
+  keyPrefix,
+  limits,
+  minReplicasAck = 0,
+  logger,
+}: RedisNotificationHistoryOptions): NotificationHistory {
   const log = logger.child({ component: 'redis-notification-history' });
   const redis = connections.commands as RetainingRedis;
   if (!redis.retainAndPublish) redis.defineCommand('retainAndPublish', { numberOfKeys: 1, lua: RETAIN_AND_PUBLISH });
@@ -79,17 +97,17 @@ export function createRedisNotificationHistory({ connections, keyPrefix, limits,
   const flush = () => {
     const batch = pending;
     pending = [];
-    if (batch.length === 1) {
+    if (batch.length === 1 && minReplicasAck === 0) {
       const [only] = batch as [PendingPublish];
       redis.retainAndPublish(...only.args).then(only.resolve, only.reject);
       return;
     }
-    const pipeline = redis.pipeline() as unknown as RetainingRedis & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    const pipeline = redis.pipeline() as RetainingPipeline;
     for (const { args } of batch) pipeline.retainAndPublish(...args);
-    pipeline.exec().then(
+    execAcknowledged(pipeline).then(
       (replies) => {
         batch.forEach(({ resolve, reject }, index) => {
-          const [error, id] = replies?.[index] ?? [new Error('the pipeline was aborted'), null];
+          const [error, id] = replies[index] ?? [new Error('the pipeline was aborted'), null];
           if (error) reject(error);
           else resolve(id as string);
         });
@@ -97,6 +115,25 @@ export function createRedisNotificationHistory({ connections, keyPrefix, limits,
       (error: unknown) => batch.forEach(({ reject }) => reject(error)),
     );
   };
+
+  /**
+   * Runs the pipeline, followed by WAIT when replicas must acknowledge: WAIT answers how many
+   * replicas took every write this connection made before it, so one covers the whole pipeline.
+   * Fewer than asked rejects the lot: the events may be on the master, but a failover could
+   * lose them, so the publisher is not told they are safe.
+   */
+  async function execAcknowledged(pipeline: ChainableCommander): Promise<Array<[Error | null, unknown]>> {
+    if (minReplicasAck > 0) pipeline.wait(minReplicasAck, REPLICA_ACK_TIMEOUT_MS);
+    const replies = (await pipeline.exec()) ?? [];
+    if (minReplicasAck === 0) return replies;
+    const [error, acknowledged] = replies.pop() ?? [new Error('the pipeline was aborted'), 0];
+    if (error || (acknowledged as number) < minReplicasAck) {
+      log.warn({ acknowledged, minReplicasAck }, 'replicas did not acknowledge a publish in time');
+      throw new BusUnavailableError(`${(acknowledged as number) ?? 0} of ${minReplicasAck} replicas acknowledged within ${REPLICA_ACK_TIMEOUT_MS} ms`);
+    }
+    return replies;
+  }
+
   const retainAndPublish = (args: RetainArgs) =>
     new Promise<string>((resolve, reject) => {
       if (pending.push({ args, resolve, reject }) === 1) setImmediate(flush);
@@ -119,7 +156,12 @@ export function createRedisNotificationHistory({ connections, keyPrefix, limits,
       for (const draft of drafts) args.push(streamKey(draft.userId));
       args.push(limits.maxPerUser, `${Date.now() - maxAgeMs}-0`, maxAgeMs);
       for (const draft of drafts) args.push(JSON.stringify(draft), keyPrefix + notificationTopic(draft.userId).channel);
-      const ids = await command(() => redis.retainAndPublishMany(...args));
+      const ids = await command(async () => {
+        if (minReplicasAck === 0) return redis.retainAndPublishMany(...args);
+        const [[error, reply]] = (await execAcknowledged((redis.pipeline() as RetainingPipeline).retainAndPublishMany(...args))) as [[Error | null, string[]]];
+        if (error) throw error;
+        return reply;
+      });
       if (!Array.isArray(ids) || ids.length !== drafts.length) throw new Error(`the batch script answered ${ids.length} ids for ${drafts.length} events`);
       return drafts.map((draft, index) => ({ id: ids[index]!, ...draft }));
     },

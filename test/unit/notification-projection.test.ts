@@ -5,7 +5,7 @@ import { compileNotificationProjection } from '../../src/graphql/notification-pr
 import { createGraphQLSchema } from '../../src/graphql/schema';
 import { createDelivery } from '../../src/history/create-delivery';
 import { createMetrics } from '../../src/observability/metrics';
-import { createPresenceStore } from '../../src/presence/create-presence-store';
+import { createThreadState } from '../../src/threads/create-thread-state';
 import { silentLogger } from '../utils/deliveries';
 
 const { bus, history } = createDelivery({ kind: 'memory' }, { maxPerUser: 10, maxAgeSeconds: 60 }, silentLogger);
@@ -15,7 +15,7 @@ const schema = createGraphQLSchema({
   metrics: createMetrics(),
   maxPayloadBytes: 65536,
   nextForumActivityId: () => '1',
-  presence: createPresenceStore({ kind: 'memory' }, silentLogger),
+  ...createThreadState({ kind: 'memory' }, silentLogger),
 });
 
 const FIELDS = ['id', 'userId', 'type', 'title', 'body', 'url', 'data', 'createdAt', '__typename'];

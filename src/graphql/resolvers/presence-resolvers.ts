@@ -18,25 +18,25 @@ function viewOf(threadId: string, snapshot: PresenceSnapshot, caller: Caller): T
 /** Each subscriber is present in the thread for as long as it subscribes: nothing is shared. */
 export const threadViewersSharing: SubscriptionSharing = { kind: 'none' };
 
-export function createPresenceResolvers({ bus, metrics, presence }: ResolverDependencies): Resolvers {
+export function createPresenceResolvers({ bus, metrics, presence, visibilities }: ResolverDependencies): Resolvers {
   return {
     Query: {
       async threadViewers(_parent, { threadId }, { caller }) {
-        await assertMaySeeThread(caller, presence, threadId);
+        await assertMaySeeThread(caller, visibilities, threadId);
         return viewOf(threadId, await unlessBusUnavailable(() => presence.snapshot(threadId)), caller);
       },
     },
     Mutation: {
       async setThreadVisibility(_parent, { threadId, visibility }, { caller }) {
         assertPublisher(caller);
-        await unlessBusUnavailable(() => presence.setThreadVisibility(threadId, visibility));
+        await unlessBusUnavailable(() => visibilities.set(threadId, visibility));
         return true;
       },
     },
     Subscription: {
       threadViewers: {
         async subscribe(_parent, { threadId }, { caller }) {
-          await assertMaySeeThread(caller, presence, threadId);
+          await assertMaySeeThread(caller, visibilities, threadId);
           const stream = await unlessBusUnavailable(() =>
             openPresenceStream({
               bus,

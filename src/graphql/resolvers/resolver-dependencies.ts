@@ -1,6 +1,8 @@
 import type { Metrics } from '../../observability/metrics';
 import type { NotificationHistory } from '../../history/notification-history';
 import type { PresenceStore } from '../../presence/presence-store';
+import type { ThreadVisibilities } from '../../threads/thread-visibilities';
+import type { TypingSlots } from '../../threads/typing-slots';
 import type { EventBus } from '../../pubsub/event-bus';
 
 export interface ResolverDependencies {
@@ -9,6 +11,10 @@ export interface ResolverDependencies {
   readonly maxPayloadBytes: number;
   readonly history: NotificationHistory;
   readonly nextForumActivityId: () => string;
-  /** Who is reading each thread, the typing rate limit, thread visibility. */
+  /** Who is reading each thread. */
   readonly presence: PresenceStore;
+  /** The typing rate limit. */
+  readonly typingSlots: TypingSlots;
+  /** Who may see each thread's presence and typing. */
+  readonly visibilities: ThreadVisibilities;
 }
