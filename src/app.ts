@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { createCallerIdentifier } from './auth/identify-caller';
 import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
@@ -59,6 +60,8 @@ export interface AppOptions {
   readonly subscriptionHooks?: SubscriptionHooks;
   /** Keep each subscriber's bearer token for the hooks (`Subscriber.bearerToken`); nothing is kept otherwise. */
   readonly keepBearerTokens?: boolean;
+  /** Renders /metrics for the registry given; a worker answers its whole group's (WORKERS). */
+  readonly renderMetrics?: (registry: Registry) => () => Promise<string>;
 }
 
 export interface StartedApp {
@@ -67,7 +70,10 @@ export interface StartedApp {
 }
 
 /** The composition root: builds everything from the config, with no side effect until `start`. */
-export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions) {
+export function createApp(
+  config: Config,
+  { logger, graphiqlHeaders, renderMetrics, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions,
+) {
   const metrics = createMetrics();
   const redisClients = createRedisClients(logger);
   const shared = openSharedState(config.bus, redisClients);
@@ -104,7 +110,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
+    plugins: [useMetricsEndpoint(metrics.registry, renderMetrics?.(metrics.registry)), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
   });
 
   const documents = createDocumentCache();

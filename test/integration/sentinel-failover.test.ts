@@ -83,8 +83,19 @@ describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis thro
     const sentinelEnv = { REDIS_SENTINELS: group.sentinels, REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME, REPLAY_MAX_PER_USER: '100000' };
     // Side by side through the same failover: one waits for a replica, one does not.
     const services = {
-      acknowledged: { app: await startTestApp({ ...sentinelEnv, REDIS_KEY_PREFIX: isolatedPrefix(), REDIS_MIN_REPLICAS_ACK: '1' }), userId: '91' },
-      unacknowledged: { app: await startTestApp({ ...sentinelEnv, REDIS_KEY_PREFIX: isolatedPrefix() }), userId: '92' },
+      acknowledged: {
+        app: await startTestApp({
+          ...sentinelEnv,
+          REDIS_KEY_PREFIX: isolatedPrefix(),
+          REDIS_MIN_REPLICAS_ACK: '1',
+          LOG_LEVEL: process.env['SENTINEL_TEST_LOG_LEVEL'] ?? 'silent',
+        }),
+        userId: '91',
+      },
+      unacknowledged: {
+        app: await startTestApp({ ...sentinelEnv, REDIS_KEY_PREFIX: isolatedPrefix(), LOG_LEVEL: process.env['SENTINEL_TEST_LOG_LEVEL'] ?? 'silent' }),
+        userId: '92',
+      },
     };
     const runs = await Promise.all(
       Object.values(services).map(async ({ app, userId }) => {
@@ -99,9 +110,14 @@ describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis thro
     await Promise.all(runs.map(({ publishing }) => publishing.acknowledgedSince(Date.now(), 10_000, 200)));
 
     const { killedAt, promotedAt } = await group.killMaster();
-    const readyAfterPromotion = await Promise.all(runs.map(({ app }) => millisecondsUntilReady(app, 5000 + 1000)));
+    // On failure, say what Redis and the Sentinels saw.
+    const unexpected = (error: Error) => {
+      console.error(`${error.message}\n${group.logs()}`);
+      throw error;
+    };
+    const readyAfterPromotion = await Promise.all(runs.map(({ app }) => millisecondsUntilReady(app, 5000 + 1000))).catch(unexpected);
     // With REDIS_MIN_REPLICAS_ACK=1 publishes are accepted again once the remaining replica follows the new master.
-    await Promise.all(runs.map(({ publishing }) => publishing.acknowledgedSince(promotedAt, 10_000)));
+    await Promise.all(runs.map(({ publishing }) => publishing.acknowledgedSince(promotedAt, 10_000))).catch(unexpected);
     await Promise.all(runs.map(({ publishing }) => publishing.stop()));
 
     for (const { publishing, subscription, client, app, userId } of runs) {

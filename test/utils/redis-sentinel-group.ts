@@ -83,6 +83,10 @@ export async function startSentinelGroup({ replicas = 1 }: { replicas?: number }
         watcher.disconnect();
       }
     },
+    /** What every process logged, for a failure's report. */
+    logs(): string {
+      return [master, ...replicaNodes, ...sentinels].map(({ port, process }) => `--- ${port}\n${process.output()}`).join('\n');
+    },
     async stop(): Promise<void> {
       await Promise.all([...sentinels, master, ...replicaNodes].map(({ process }) => process.kill()));
     },
