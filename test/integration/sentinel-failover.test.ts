@@ -33,7 +33,11 @@ function publishUntilStopped(app: TestApp, userId: string) {
         PUBLISHER_TOKEN,
       );
       if (answer.data?.publishNotification) acknowledged.push({ id: answer.data.publishNotification.id, title, sentAt, answeredAt: Date.now() });
-      else refused.push({ title, codes: errorCodes(answer), sentAt });
+      else {
+        refused.push({ title, codes: errorCodes(answer), sentAt });
+        // Refusals come back at once: a pause keeps four publishers from spinning through the gap.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     }
   };
   const done = Promise.all(Array.from({ length: PUBLISHERS }, publisher));
