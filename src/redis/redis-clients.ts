@@ -86,9 +86,10 @@ function connect(topology: RedisTopology, options: RedisOptions): RedisClient {
         name: topology.name,
         sentinelPassword: topology.sentinelPassword,
         sentinelRetryStrategy: retryStrategy,
-        // Listens to the Sentinels' +switch-master and reconnects at once, rather than when the
-        // old master's socket is found dead.
-        failoverDetector: true,
+        // A master demoted to replica (cut off, then back) answers writes with READONLY: ask the
+        // Sentinels again. ioredis' failoverDetector is not used: its +switch-master, arriving
+        // while a reconnection is under way, left the connection closed for good (ioredis 5.11).
+        reconnectOnError: (error) => error.message.startsWith('READONLY'),
       });
     case 'cluster': {
       const { enableOfflineQueue, lazyConnect, maxRetriesPerRequest, ...redisOptions } = options;

@@ -111,7 +111,7 @@ describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis thro
       }),
     );
     const [acknowledged, unacknowledged] = runs as [(typeof runs)[number], (typeof runs)[number]];
-    await Promise.all(runs.map(({ publishing }) => publishing.acknowledgedSince(Date.now(), 10_000, 200)));
+    await Promise.all(runs.map(({ publishing }) => publishing.acknowledgedSince(Date.now(), 30_000, 50)));
 
     const { killedAt, promotedAt } = await group.killMaster();
     // On failure, say what Redis and the Sentinels saw.
