@@ -3,6 +3,7 @@ import type { EventBus } from '../pubsub/event-bus';
 import { createMemoryEventBus } from '../pubsub/memory-event-bus';
 import { createRedisConnections } from '../pubsub/redis-connections';
 import { createRedisEventBus } from '../pubsub/redis-event-bus';
+import { createShardedEventBus } from '../pubsub/sharded-event-bus';
 import type { SharedState } from '../redis/shared-state';
 import { createMemoryNotificationHistory } from './memory-notification-history';
 import type { NotificationHistory, RetentionLimits } from './notification-history';
@@ -24,8 +25,10 @@ export function createDelivery(shared: SharedState, limits: RetentionLimits, log
   }
   const { redis, keyPrefix, minReplicasAck } = shared;
   const connections = createRedisConnections(redis, logger);
+  // A cluster's pub/sub is sharded: SPUBLISH and SSUBSCRIBE, in the bus and in the history's script.
+  const sharded = redis.topology.kind === 'cluster';
   return {
-    bus: createRedisEventBus({ connections, keyPrefix, logger }),
-    history: createRedisNotificationHistory({ connections, keyPrefix, limits, minReplicasAck, logger }),
+    bus: (sharded ? createShardedEventBus : createRedisEventBus)({ connections, keyPrefix, logger }),
+    history: createRedisNotificationHistory({ connections, keyPrefix, limits, minReplicasAck, sharded, logger }),
   };
 }

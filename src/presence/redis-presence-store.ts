@@ -29,7 +29,7 @@ export function createRedisPresenceStore({ redis, keyPrefix, logger, timing = DE
   const log = logger.child({ component: 'redis-presence-store' });
   const run = <Result>(command: () => Promise<Result>) => onceReady(redis, READY_WAIT_MS, command);
 
-  const threadKey = (threadId: string) => `${keyPrefix}presence:${threadId}`;
+  const threadKey = (threadId: string) => `${keyPrefix}presence:{${threadId}}`;
   const member = (session: PresenceSession) => JSON.stringify([session.sessionId, session.userId]);
   const keyTtlMs = timing.expiryMs * 3;
   /** This process's own sessions, by thread and session id, as their sorted-set members. */
@@ -37,13 +37,15 @@ export function createRedisPresenceStore({ redis, keyPrefix, logger, timing = DE
 
   async function refreshLocalSessions(): Promise<void> {
     if (local.size === 0 || redis.status !== 'ready') return;
-    const pipeline = redis.pipeline();
     const seen = Date.now();
-    for (const [threadId, sessions] of local) {
-      for (const value of sessions.values()) pipeline.zadd(threadKey(threadId), seen, value);
-      pipeline.pexpire(threadKey(threadId), keyTtlMs);
-    }
-    await pipeline.exec();
+    // A pipeline per thread: on a cluster one may not span slots. Sent in the same turn, they still leave together.
+    await Promise.all(
+      [...local].map(([threadId, sessions]) => {
+        const pipeline = redis.pipeline();
+        for (const value of sessions.values()) pipeline.zadd(threadKey(threadId), seen, value);
+        return pipeline.pexpire(threadKey(threadId), keyTtlMs).exec();
+      }),
+    );
   }
   const heartbeat = setInterval(() => {
     refreshLocalSessions().catch((error: Error) => log.warn({ err: error.message }, 'presence heartbeat failed'));
@@ -98,9 +100,9 @@ export function createRedisPresenceStore({ redis, keyPrefix, logger, timing = DE
       clearInterval(heartbeat);
       // Leave at once rather than after `expiryMs`: a graceful stop is seen within a second.
       if (redis.status === 'ready' && local.size > 0) {
-        const pipeline = redis.pipeline();
-        for (const [threadId, sessions] of local) pipeline.zrem(threadKey(threadId), ...sessions.values());
-        await pipeline.exec().catch((error: Error) => log.warn({ err: error.message }, 'could not remove sessions on close'));
+        await Promise.all([...local].map(([threadId, sessions]) => redis.zrem(threadKey(threadId), ...sessions.values()))).catch((error: Error) =>
+          log.warn({ err: error.message }, 'could not remove sessions on close'),
+        );
       }
       local.clear();
     },

@@ -42,7 +42,7 @@ describe('a Redis that goes away and comes back', () => {
     const restartedAt = Date.now();
     await redis.start();
     const readyAgainAfter = await millisecondsUntil(async () => (await readyStatus()) === 200, 2000);
-    await millisecondsUntil(async () => (await redis.subscribersOf('outage:notification:80')) === 1, 5000 - (Date.now() - restartedAt));
+    await millisecondsUntil(async () => (await redis.subscribersOf('outage:notification:{80}')) === 1, 5000 - (Date.now() - restartedAt));
     const resubscribedAfter = Date.now() - restartedAt;
     const after = (await publish('after')).data!.publishNotification.id;
     expect((await subscription.next()).data!.notification).toEqual({ id: after, title: 'after' });
