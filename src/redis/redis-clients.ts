@@ -97,7 +97,11 @@ function connect(topology: RedisTopology, options: RedisOptions): RedisClient {
         redisOptions,
         enableOfflineQueue,
         lazyConnect,
-        maxRedirections: 16,
+        // MOVED and ASK after a resharding or a failover take a redirection or two; a command meeting
+        // a dead master is retried every 100 ms at most 6 times, then fails (UNAVAILABLE) as it
+        // would without a cluster, rather than waiting out the whole failover.
+        maxRedirections: 6,
+        retryDelayOnFailover: 100,
         clusterRetryStrategy: retryStrategy,
         // Sharded pub/sub: one subscriber connection per master, each SSUBSCRIBEd to its shard's channels.
         shardedSubscribers: options.autoResubscribe === true,

@@ -4,7 +4,7 @@ import type { NotificationEvent } from '../../src/events/payloads';
 import { createDelivery } from '../../src/history/create-delivery';
 import type { EventBus } from '../../src/pubsub/event-bus';
 import { openEventStream } from '../../src/pubsub/event-stream';
-import { DELIVERIES, silentLogger } from '../utils/deliveries';
+import { deliveriesWithCluster, silentLogger } from '../utils/deliveries';
 import { isolatedPrefix, REDIS_URL, sharedRedis } from '../utils/redis';
 
 const notification = (userId: string, title: string): NotificationEvent => ({
@@ -18,7 +18,7 @@ const notification = (userId: string, title: string): NotificationEvent => ({
   createdAt: new Date().toISOString(),
 });
 
-describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
+describe.each(deliveriesWithCluster())('the $name event bus', ({ make }) => {
   let bus: EventBus;
   beforeEach(async () => {
     bus = make().bus;

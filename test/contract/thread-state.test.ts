@@ -4,9 +4,11 @@ import { createMemoryPresenceStore } from '../../src/presence/memory-presence-st
 import type { PresenceStore, PresenceTiming } from '../../src/presence/presence-store';
 import { createThreadState, type ThreadState } from '../../src/threads/create-thread-state';
 import { isolatedPrefix, sharedRedis } from '../utils/redis';
+import { useRedisCluster } from '../utils/redis-cluster';
 
 const TIMING: PresenceTiming = { heartbeatMs: 50, expiryMs: 400 };
 const logger = createLogger('silent');
+const cluster = useRedisCluster();
 
 /** Two handles on one thread state: two processes on one Redis, or the one process twice. */
 const STATES = [
@@ -22,6 +24,14 @@ const STATES = [
     open(): [ThreadState, ThreadState] {
       const keyPrefix = isolatedPrefix();
       return [createThreadState(sharedRedis({ keyPrefix }), logger, TIMING), createThreadState(sharedRedis({ keyPrefix }), logger, TIMING)];
+    },
+  },
+  {
+    name: 'cluster',
+    open(): [ThreadState, ThreadState] {
+      const keyPrefix = isolatedPrefix();
+      const topology = cluster.topology();
+      return [createThreadState(sharedRedis({ topology, keyPrefix }), logger, TIMING), createThreadState(sharedRedis({ topology, keyPrefix }), logger, TIMING)];
     },
   },
 ] as const;

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { createDelivery } from '../../src/history/create-delivery';
 import type { NotificationDraft, RetentionLimits } from '../../src/history/notification-history';
 import { sharedRedis } from './redis';
+import { useRedisCluster } from './redis-cluster';
 
 export const silentLogger = pino({ level: 'silent' });
 const LIMITS: RetentionLimits = { maxPerUser: 100, maxAgeSeconds: 3600 };
@@ -22,3 +23,9 @@ export const draftFor = (userId: string, title: string, data: NotificationDraft[
   data,
   createdAt: new Date().toISOString(),
 });
+
+/** DELIVERIES and, on a Redis Cluster started for the calling test file, the cluster's (sharded pub/sub). */
+export function deliveriesWithCluster() {
+  const { topology } = useRedisCluster();
+  return [...DELIVERIES, { name: 'cluster', make: (limits = LIMITS) => createDelivery(sharedRedis({ topology: topology() }), limits, silentLogger) }];
+}
