@@ -119,6 +119,13 @@ function redisTopology(env: Environment, prefix: '' | 'LARAVEL_'): RedisTopology
   return nodes && { kind: 'cluster', nodes };
 }
 
+/** REDIS_KEY_PREFIX, without braces: they would make a Redis Cluster hash tag of the prefix and put every key in one slot. */
+function keyPrefix(env: Environment): string {
+  const prefix = read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:';
+  if (/[{}]/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX', `must not contain { or } (got "${prefix}")`);
+  return prefix;
+}
+
 /** The same Redis, as far as the configuration can tell. */
 function sameRedis(a: RedisTopology, b: RedisTopology): boolean {
   if (a.kind === 'single' && b.kind === 'single') return a.url === b.url;
@@ -247,7 +254,7 @@ export function loadConfig(env: Environment): Config {
   const bus: Config['bus'] =
     topology === undefined
       ? { kind: 'memory' as const }
-      : Object.freeze({ kind: 'redis' as const, topology, keyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:', minReplicasAck });
+      : Object.freeze({ kind: 'redis' as const, topology, keyPrefix: keyPrefix(env), minReplicasAck });
 
   return Object.freeze({
     production,

@@ -64,6 +64,7 @@ describe('loadConfig', () => {
     [{ REDIS_CLUSTER_NODES: 'c:70000' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_MIN_REPLICAS_ACK: '1' }, 'REDIS_MIN_REPLICAS_ACK'],
     [{ WORKERS: '3' }, 'WORKERS'],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_KEY_PREFIX: 'app{1}:' }, 'REDIS_KEY_PREFIX'],
     [{ WORKERS: 'many', REDIS_URL: 'redis://a:6379' }, 'WORKERS'],
   ])('names the variable at fault: %j', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
