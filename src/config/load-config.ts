@@ -252,9 +252,7 @@ export function loadConfig(env: Environment): Config {
   if (topology === undefined && minReplicasAck > 0)
     throw new ConfigError('REDIS_MIN_REPLICAS_ACK', 'needs Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)');
   const bus: Config['bus'] =
-    topology === undefined
-      ? { kind: 'memory' as const }
-      : Object.freeze({ kind: 'redis' as const, topology, keyPrefix: keyPrefix(env), minReplicasAck });
+    topology === undefined ? { kind: 'memory' as const } : Object.freeze({ kind: 'redis' as const, topology, keyPrefix: keyPrefix(env), minReplicasAck });
 
   return Object.freeze({
     production,
