@@ -49,9 +49,9 @@ const SUBSCRIBER_OPTIONS = { autoResubscribe: true, maxRetriesPerRequest: null }
 /**
  * The one place that makes Redis connections: it knows the topologies (REDIS_URL, Sentinel or
  * Cluster), the retry policy, logs each connection's errors and readiness under its role, and
- * can tell every connection's state.
+ * can tell every connection's state. `onClient` sees each connection as it is made (for metrics).
  */
-export function createRedisClients(logger: Logger): RedisClients {
+export function createRedisClients(logger: Logger, onClient: (client: RedisClient, role: RedisRole) => void = () => {}): RedisClients {
   const made: Array<{ role: RedisRole; client: RedisClient }> = [];
 
   function make(topology: RedisTopology, role: RedisRole, modeOptions: RedisOptions, { lazy = false }: RedisClientOptions = {}): RedisClient {
@@ -62,6 +62,7 @@ export function createRedisClients(logger: Logger): RedisClients {
     client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
     client.on('ready', () => log.info('redis connection ready'));
     made.push({ role, client });
+    onClient(client, role);
     return client;
   }
 
