@@ -79,7 +79,7 @@ async function millisecondsUntilReady(app: TestApp, limitMs: number): Promise<nu
 }
 
 describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis through Sentinel', () => {
-  jest.setTimeout(60_000);
+  jest.setTimeout(120_000);
 
   it('rides out the loss of the master: UNAVAILABLE in the gap, ready within 5 s of the promotion, live again without reconnecting, nothing acknowledged lost with REDIS_MIN_REPLICAS_ACK=1', async () => {
     // Two replicas, so that after one is promoted the other can still acknowledge.
