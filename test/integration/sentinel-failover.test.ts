@@ -59,11 +59,15 @@ function publishUntilStopped(app: TestApp, userId: string) {
   };
 }
 
-/** Reads the subscription until `lastTitle` arrives; answers every title it saw. */
-async function readThrough(subscription: TestSubscription<Notification>, lastTitle: string): Promise<Set<string>> {
+/** Reads the subscription until `lastTitle` arrives; answers every title it saw, or fails saying how far it got. */
+async function readThrough(subscription: TestSubscription<Notification>, lastTitle: string, what: string): Promise<Set<string>> {
   const titles = new Set<string>();
   for (;;) {
-    const { title } = (await subscription.next()).data!.notification;
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: nothing more after ${titles.size} notifications, waiting for ${lastTitle}`)), 15_000);
+    });
+    const { title } = (await Promise.race([subscription.next(), stalled]).finally(() => clearTimeout(timer))).data!.notification;
     titles.add(title);
     if (title === lastTitle) return titles;
   }
@@ -131,12 +135,16 @@ describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis thro
       // (b) The subscription opened before the failover delivers what was published after it, on the same socket.
       // Acknowledgements arrive in the order of the stream: the last one is the latest position.
       const lastTitle = publishing.acknowledged.reduce((latest, event) => (compareStreamPositions(event.id, latest.id) > 0 ? event : latest)).title;
-      const live = await readThrough(subscription, lastTitle);
+      const live = await readThrough(subscription, lastTitle, `the open subscription of user ${userId}`);
       expect(live.has(lastTitle)).toBe(true);
       expect(await Promise.race([client.closed, Promise.resolve('still open')])).toBe('still open');
       // (c) A client resuming from the start finds what was acknowledged (measured for both).
       const replayer = connectClient(app.wsUrl, `Bearer ${await userToken(Number(userId))}`);
-      const replayed = await readThrough(replayer.subscribe<Notification>(SUBSCRIPTION, { userId, after: FROM_THE_START }), lastTitle);
+      const replayed = await readThrough(
+        replayer.subscribe<Notification>(SUBSCRIPTION, { userId, after: FROM_THE_START }),
+        lastTitle,
+        `the replay of user ${userId}`,
+      );
       const lost = publishing.acknowledged.filter(({ title }) => !replayed.has(title));
       Object.assign(publishing, { lost });
       await replayer.dispose();
