@@ -5,8 +5,8 @@ export interface RedisProcess {
   readonly child: ChildProcess;
   /** Everything it has logged so far. */
   output(): string;
-  /** Resolves once its log contains `text`. */
-  waitForOutput(text: string | RegExp): Promise<void>;
+  /** Resolves once its log contains `text`; rejects after `timeoutMs` with what it logged. */
+  waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
   /** kill -9, as a crash would; resolves once it is gone. */
   kill(): Promise<void>;
 }
@@ -27,11 +27,16 @@ export async function startRedisProcess(
   const exited = once(child, 'exit').then(() => running.delete(child));
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const waitForOutput = (text: string | RegExp) =>
+  const waitForOutput = (text: string | RegExp, timeoutMs = 30_000) =>
     new Promise<void>((resolve, reject) => {
       const matches = () => (typeof text === 'string' ? output.includes(text) : text.test(output));
+      const timer = setTimeout(() => {
+        child.stdout!.off('data', onData);
+        reject(new Error(`${program} did not log ${text} within ${timeoutMs} ms:\n${output.slice(-3000)}`));
+      }, timeoutMs);
       const onData = () => {
         if (!matches()) return;
+        clearTimeout(timer);
         child.stdout!.off('data', onData);
         resolve();
       };
