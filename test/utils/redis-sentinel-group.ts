@@ -77,7 +77,14 @@ export async function startSentinelGroup({ replicas = 1 }: { replicas?: number }
         await watcher.subscribe('+switch-master');
         const killedAt = Date.now();
         await master.process.kill();
-        const newMasterPort = await switched;
+        let timer: NodeJS.Timeout | undefined;
+        const noSwitch = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no +switch-master within 30 s:\n${sentinels.map(({ process }) => process.output().slice(-2000)).join('\n')}`)),
+            30_000,
+          );
+        });
+        const newMasterPort = await Promise.race([switched, noSwitch]).finally(() => clearTimeout(timer));
         return { killedAt, promotedAt: Date.now(), newMasterPort };
       } finally {
         watcher.disconnect();
