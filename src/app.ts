@@ -174,7 +174,7 @@ export function createApp(
   );
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
   const acme =
-    config.acme && createAcmeTls({ acme: config.acme, bus: config.bus, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
+    config.acme && createAcmeTls({ acme: config.acme, bus: shared, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,

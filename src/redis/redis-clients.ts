@@ -16,6 +16,8 @@ export type RedisRole = 'commands' | 'subscriber' | 'threads' | 'laravel-subscri
 export interface RedisClientOptions {
   /** Connect only on `client.connect()`. */
   readonly lazy?: boolean;
+  /** Commands wait while the connection is being made instead of failing (for work that may wait, such as certificates). */
+  readonly queueWhileConnecting?: boolean;
 }
 
 /** Connections to one Redis (the service's own, or Laravel's). */
@@ -54,8 +56,14 @@ const SUBSCRIBER_OPTIONS = { autoResubscribe: true, maxRetriesPerRequest: null }
 export function createRedisClients(logger: Logger, onClient: (client: RedisClient, role: RedisRole) => void = () => {}): RedisClients {
   const made: Array<{ role: RedisRole; client: RedisClient }> = [];
 
-  function make(topology: RedisTopology, role: RedisRole, modeOptions: RedisOptions, { lazy = false }: RedisClientOptions = {}): RedisClient {
+  function make(
+    topology: RedisTopology,
+    role: RedisRole,
+    modeOptions: RedisOptions,
+    { lazy = false, queueWhileConnecting }: RedisClientOptions = {},
+  ): RedisClient {
     const options: RedisOptions = { ...modeOptions, retryStrategy, lazyConnect: lazy, connectionName: `mechamap-realtime:${role}` };
+    if (queueWhileConnecting) options.enableOfflineQueue = true;
     const client = connect(topology, options);
     const log = logger.child({ component: 'redis', role, redis: describeTopology(topology) });
     // Without an error listener ioredis reports every failed reconnect as an unhandled error.
