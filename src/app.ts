@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { createCallerIdentifier } from './auth/identify-caller';
 import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
@@ -12,7 +13,9 @@ import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
-import { createPresenceStore } from './presence/create-presence-store';
+import { createThreadState } from './threads/create-thread-state';
+import { createRedisClients } from './redis/redis-clients';
+import { openSharedState } from './redis/shared-state';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
 import { createLaravelChannelAccess } from './graphql/laravel-channel-access';
@@ -58,6 +61,8 @@ export interface AppOptions {
   readonly subscriptionHooks?: SubscriptionHooks;
   /** Keep each subscriber's bearer token for the hooks (`Subscriber.bearerToken`); nothing is kept otherwise. */
   readonly keepBearerTokens?: boolean;
+  /** Renders /metrics for the registry given; a worker answers its whole group's (WORKERS). */
+  readonly renderMetrics?: (registry: Registry) => () => Promise<string>;
 }
 
 export interface StartedApp {
@@ -66,10 +71,15 @@ export interface StartedApp {
 }
 
 /** The composition root: builds everything from the config, with no side effect until `start`. */
-export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions) {
+export function createApp(
+  config: Config,
+  { logger, graphiqlHeaders, renderMetrics, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions,
+) {
   const metrics = createMetrics();
-  const { bus, history } = createDelivery(config.bus, config.replay, logger);
-  const presence = createPresenceStore(config.bus, logger);
+  const redisClients = createRedisClients(logger);
+  const shared = openSharedState(config.bus, redisClients);
+  const { bus, history } = createDelivery(shared, config.replay, logger);
+  const threads = createThreadState(shared, logger);
   // LARAVEL_AUTH_URL: routes/channels.php decides private and presence channels (the pipeline's hooks).
   const laravelAccess = config.laravel?.auth && createLaravelChannelAccess({ config: config.laravel.auth, channelMap: config.channelMap, metrics, logger });
   const identifyUser = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
@@ -84,7 +94,8 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       nextForumActivityId: randomUUID,
       maxPayloadBytes: config.maxPayloadBytes,
       logger,
-      claims: config.bus.kind === 'redis' ? config.bus : undefined,
+      shared,
+      redisClients,
     });
 
   let stopping = false;
@@ -95,7 +106,9 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       maxPayloadBytes: config.maxPayloadBytes,
       history,
       nextForumActivityId: randomUUID,
-      presence,
+      presence: threads.presence,
+      typingSlots: threads.typingSlots,
+      visibilities: threads.visibilities,
       channelMap: config.channelMap,
       laravelAccess,
     },
@@ -103,7 +116,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
+    plugins: [useMetricsEndpoint(metrics.registry, renderMetrics?.(metrics.registry)), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
   });
 
   const documents = createDocumentCache();
@@ -167,7 +180,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   );
   const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
   const acme =
-    config.acme && createAcmeTls({ acme: config.acme, bus: config.bus, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
+    config.acme && createAcmeTls({ acme: config.acme, bus: shared, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
@@ -220,7 +233,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     clearTimeout(cutStreams);
     await laravel?.close();
     await laravelAccess?.close();
-    await presence.close();
+    await threads.close();
     await bus.close();
     await yoga.dispose();
     metrics.stop();
@@ -229,7 +242,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   /** Distinct shared subscription executions running now, over every transport (for tests and diagnostics). */
   const sharedExecutionCount = () => pipeline.sharedExecutionCount();
 
-  return { start, stop, metrics, sharedExecutionCount };
+  return { start, stop, metrics, sharedExecutionCount, redisClients };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,8 +1,11 @@
+import cluster from 'node:cluster';
 import { createApp } from './app';
 import { signDevelopmentUserToken } from './auth/development-token';
 import type { Config } from './config/config';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createLogger } from './observability/logger';
+import { groupMetricsOfWorker } from './workers/group-metrics';
+import { runPrimary } from './workers/primary';
 
 const SHUTDOWN_FUSE_MS = 10_000;
 
@@ -43,13 +46,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // A last line of defence: a stray rejection is a bug to log, not a reason to drop every user.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config.workers, logger);
   const developmentToken = config.usesDevelopmentSecrets ? await signDevelopmentUserToken(config.jwt.secret, '1') : undefined;
   const app = createApp(config, {
     logger,
     graphiqlHeaders: developmentToken ? { Authorization: `Bearer ${developmentToken}` } : undefined,
+    renderMetrics: cluster.isWorker ? groupMetricsOfWorker : undefined,
   });
   const { url } = await app.start();
-  if (developmentToken) printFirstSteps(url, developmentToken, config.publisherTokens[0] as string);
+  // Under WORKERS, the first worker says it for the group.
+  if (developmentToken && (!cluster.isWorker || cluster.worker?.id === 1)) printFirstSteps(url, developmentToken, config.publisherTokens[0] as string);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

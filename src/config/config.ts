@@ -1,6 +1,8 @@
-import type { EventBusConfig } from '../history/create-delivery';
 import type { ChannelMap } from '../laravel/channel-map';
-import type { PusherCredentials } from '../laravel/pusher-signature';
+import type { LaravelAuthConfig, LaravelConfig } from '../laravel/laravel-config';
+import type { SharedStateConfig } from '../redis/shared-state';
+
+export type { LaravelAuthConfig, LaravelConfig };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -9,7 +11,10 @@ export interface Config {
   readonly production: boolean;
   readonly port: number;
   readonly host: string;
-  readonly bus: EventBusConfig;
+  /** Where the processes share their state: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, else in memory. */
+  readonly bus: SharedStateConfig;
+  /** WORKERS: processes serving one port (node:cluster); 1 serves from this process. */
+  readonly workers: number;
   readonly jwt: { readonly secret: string; readonly issuer?: string; readonly audience?: string };
   readonly publisherTokens: readonly string[];
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
@@ -27,26 +32,6 @@ export interface Config {
   readonly laravel?: LaravelConfig;
   /** True when the development JWT secret and publisher token are in use. */
   readonly usesDevelopmentSecrets: boolean;
-}
-
-export interface LaravelConfig {
-  /** LARAVEL_CHANNEL_MAP, or config/laravel-channels.json. */
-  readonly channelMap: ChannelMap;
-  /** LARAVEL_REDIS_URL and LARAVEL_REDIS_PREFIX: read the `redis` broadcaster. */
-  readonly redis?: { readonly url: string; readonly prefix: string };
-  /** PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET: serve the Pusher HTTP API. */
-  readonly pusher?: PusherCredentials;
-  /** LARAVEL_AUTH_URL and its bounds: routes/channels.php decides every private and presence channel. */
-  readonly auth?: LaravelAuthConfig;
-}
-
-export interface LaravelAuthConfig {
-  /** LARAVEL_AUTH_URL: Laravel's broadcasting auth route, asked as Echo asks it. */
-  readonly url: string;
-  /** LARAVEL_AUTH_TTL_SECONDS: how long one (user, channel) decision is reused. */
-  readonly ttlSeconds: number;
-  /** LARAVEL_AUTH_TIMEOUT_MS: past it, Laravel counts as unavailable (fail closed). */
-  readonly timeoutMs: number;
 }
 
 export interface AcmeConfig {

@@ -1,6 +1,8 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type ChannelMap, parseChannelMap } from '../laravel/channel-map';
+import type { RedisNode, RedisTopology } from '../redis/redis-topology';
 import {
   type AcmeConfig,
   type Config,
@@ -84,6 +86,67 @@ function redisUrl(env: Environment, name = 'REDIS_URL'): string | undefined {
   return url;
 }
 
+function redisNodes(env: Environment, name: string): RedisNode[] | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((entry) => {
+    const match = /^\s*([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) throw new ConfigError(name, `must be a comma-separated list of host:port (got "${entry.trim()}")`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  });
+}
+
+/**
+ * Where a Redis is: `<prefix>REDIS_URL`, or `<prefix>REDIS_SENTINELS` with
+ * `<prefix>REDIS_SENTINEL_NAME`, or (for the service's own Redis) REDIS_CLUSTER_NODES; at most one.
+ */
+function redisTopology(env: Environment, prefix: '' | 'LARAVEL_'): RedisTopology | undefined {
+  const names = { url: `${prefix}REDIS_URL`, sentinels: `${prefix}REDIS_SENTINELS`, cluster: `${prefix}REDIS_CLUSTER_NODES` };
+  const ways = prefix === '' ? [names.url, names.sentinels, names.cluster] : [names.url, names.sentinels];
+  const set = ways.filter((name) => read(env, name) !== undefined);
+  if (set.length > 1) throw new ConfigError(set[1]!, `cannot be set with ${set[0]}: set exactly one of ${ways.join(', ')}`);
+  const url = redisUrl(env, names.url);
+  if (url !== undefined) return { kind: 'single', url };
+  const sentinels = redisNodes(env, names.sentinels);
+  const name = read(env, `${prefix}REDIS_SENTINEL_NAME`);
+  if (sentinels !== undefined) {
+    if (name === undefined)
+      throw new ConfigError(`${prefix}REDIS_SENTINEL_NAME`, `must be set with ${names.sentinels}: the name the Sentinels know the master by`);
+    return { kind: 'sentinel', sentinels, name, sentinelPassword: read(env, `${prefix}REDIS_SENTINEL_PASSWORD`) };
+  }
+  if (name !== undefined) throw new ConfigError(`${prefix}REDIS_SENTINEL_NAME`, `is set but ${names.sentinels} is not`);
+  const nodes = prefix === '' ? redisNodes(env, names.cluster) : undefined;
+  return nodes && { kind: 'cluster', nodes };
+}
+
+/** REDIS_KEY_PREFIX, without braces: they would make a Redis Cluster hash tag of the prefix and put every key in one slot. */
+function keyPrefix(env: Environment): string {
+  const prefix = read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:';
+  if (/[{}]/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX', `must not contain { or } (got "${prefix}")`);
+  return prefix;
+}
+
+/** The same Redis, as far as the configuration can tell. */
+function sameRedis(a: RedisTopology, b: RedisTopology): boolean {
+  if (a.kind === 'single' && b.kind === 'single') return a.url === b.url;
+  if (a.kind === 'sentinel' && b.kind === 'sentinel') return a.name === b.name;
+  return false;
+}
+
+/** WORKERS: 1, a number, or `auto` (one per core); above 1 only with Redis, which the workers share. */
+function workers(env: Environment, bus: Config['bus']): number {
+  const name = 'WORKERS';
+  const count = read(env, name)?.toLowerCase() === 'auto' ? availableParallelism() : integer(env, name, 1, 1, 256);
+  if (count > 1 && bus.kind === 'memory') {
+    throw new ConfigError(
+      name,
+      'above 1 needs Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): the workers share subscriptions, history and presence through it',
+    );
+  }
+  return count;
+}
+
 function channelMap(env: Environment) {
   const name = 'LARAVEL_CHANNEL_MAP';
   const file = read(env, name) ?? DEFAULT_CHANNEL_MAP_FILE;
@@ -120,13 +183,13 @@ function laravelAuth(env: Environment): LaravelAuthConfig | undefined {
 
 /** Laravel's broadcasters and authorization: off unless LARAVEL_REDIS_URL, the three PUSHER_APP_* variables or LARAVEL_AUTH_URL are set. */
 function laravel(env: Environment, bus: Config['bus'], map: ChannelMap): LaravelConfig | undefined {
-  const url = redisUrl(env, 'LARAVEL_REDIS_URL');
+  const topology = redisTopology(env, 'LARAVEL_');
   const prefix = read(env, 'LARAVEL_REDIS_PREFIX');
-  if (url !== undefined && prefix === undefined) {
+  if (topology !== undefined && prefix === undefined) {
     throw new ConfigError('LARAVEL_REDIS_PREFIX', "must be set with LARAVEL_REDIS_URL: Laravel's database.redis.options.prefix, e.g. laravel-database-");
   }
-  if (url === undefined && prefix !== undefined) throw new ConfigError('LARAVEL_REDIS_PREFIX', 'is set but LARAVEL_REDIS_URL is not');
-  if (url !== undefined && prefix !== undefined && bus.kind === 'redis' && bus.url === url && bus.keyPrefix.startsWith(prefix)) {
+  if (topology === undefined && prefix !== undefined) throw new ConfigError('LARAVEL_REDIS_PREFIX', 'is set but LARAVEL_REDIS_URL is not');
+  if (topology !== undefined && prefix !== undefined && bus.kind === 'redis' && sameRedis(bus.topology, topology) && bus.keyPrefix.startsWith(prefix)) {
     throw new ConfigError(
       'LARAVEL_REDIS_PREFIX',
       `("${prefix}") must not begin REDIS_KEY_PREFIX ("${bus.keyPrefix}"): the service would read its own channels as Laravel's`,
@@ -145,8 +208,8 @@ function laravel(env: Environment, bus: Config['bus'], map: ChannelMap): Laravel
   const pusher = appId && key && secret ? Object.freeze({ appId, key, secret }) : undefined;
   const auth = laravelAuth(env);
 
-  if (url === undefined && pusher === undefined && auth === undefined) return undefined;
-  return Object.freeze({ channelMap: map, redis: url && prefix ? Object.freeze({ url, prefix }) : undefined, pusher, auth });
+  if (topology === undefined && pusher === undefined && auth === undefined) return undefined;
+  return Object.freeze({ channelMap: map, redis: topology && prefix ? Object.freeze({ topology, prefix }) : undefined, pusher, auth });
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
@@ -201,17 +264,21 @@ export function loadConfig(env: Environment): Config {
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
-  const url = redisUrl(env);
+  const topology = redisTopology(env, '');
   const map = channelMap(env);
   const maxPayloadBytes = integer(env, 'MAX_PAYLOAD_BYTES', 65536, 256, 16 * 1024 * 1024);
+  const minReplicasAck = integer(env, 'REDIS_MIN_REPLICAS_ACK', 0, 0, 16);
+  if (topology === undefined && minReplicasAck > 0)
+    throw new ConfigError('REDIS_MIN_REPLICAS_ACK', 'needs Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)');
   const bus: Config['bus'] =
-    url === undefined ? { kind: 'memory' as const } : { kind: 'redis' as const, url, keyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'mechamap-realtime:' };
+    topology === undefined ? { kind: 'memory' as const } : Object.freeze({ kind: 'redis' as const, topology, keyPrefix: keyPrefix(env), minReplicasAck });
 
   return Object.freeze({
     production,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     bus,
+    workers: workers(env, bus),
     jwt: Object.freeze({ secret: jwtSecret, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') }),
     publisherTokens: Object.freeze(publisherTokens),
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : undefined,

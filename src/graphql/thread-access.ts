@@ -1,6 +1,6 @@
 import type { Caller, UserIdentity } from '../auth/caller';
 import { visibleClasses } from '../events/visibility';
-import type { PresenceStore } from '../presence/presence-store';
+import type { ThreadVisibilities } from '../threads/thread-visibilities';
 import { audienceOf } from './authorize';
 import { unlessBusUnavailable } from './bus-unavailable';
 import { graphQLError } from './errors';
@@ -10,10 +10,10 @@ import { graphQLError } from './errors';
  * learns a thread's visibility from the publisher (`setThreadVisibility`); one it was never told
  * about is public. The client never chooses it.
  */
-export async function assertMaySeeThread(caller: Caller, presence: PresenceStore, threadId: string): Promise<void> {
+export async function assertMaySeeThread(caller: Caller, visibilities: ThreadVisibilities, threadId: string): Promise<void> {
   if (caller.kind === 'invalid') throw graphQLError('UNAUTHENTICATED', 'The token is not valid.');
   if (caller.kind === 'publisher') return;
-  const visibility = (await unlessBusUnavailable(() => presence.threadVisibility(threadId))) ?? 'PUBLIC';
+  const visibility = (await unlessBusUnavailable(() => visibilities.get(threadId))) ?? 'PUBLIC';
   if (visibleClasses(audienceOf(caller)).includes(visibility)) return;
   if (caller.kind === 'anonymous') throw graphQLError('UNAUTHENTICATED', 'Sign in to see who is in this thread.');
   throw graphQLError('FORBIDDEN', 'This thread is not visible to you.');

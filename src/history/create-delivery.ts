@@ -3,11 +3,11 @@ import type { EventBus } from '../pubsub/event-bus';
 import { createMemoryEventBus } from '../pubsub/memory-event-bus';
 import { createRedisConnections } from '../pubsub/redis-connections';
 import { createRedisEventBus } from '../pubsub/redis-event-bus';
+import { createShardedEventBus } from '../pubsub/sharded-event-bus';
+import type { SharedState } from '../redis/shared-state';
 import { createMemoryNotificationHistory } from './memory-notification-history';
 import type { NotificationHistory, RetentionLimits } from './notification-history';
 import { createRedisNotificationHistory } from './redis-notification-history';
-
-export type EventBusConfig = { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
 
 export interface Delivery {
   readonly bus: EventBus;
@@ -18,20 +18,17 @@ export interface Delivery {
  * The bus and the notification history, side by side: in this process, or both on the same
  * Redis connections (closed with the bus, which owns them).
  */
-export function createDelivery(config: EventBusConfig, limits: RetentionLimits, logger: Logger): Delivery {
-  switch (config.kind) {
-    case 'memory': {
-      const bus = createMemoryEventBus();
-      return { bus, history: createMemoryNotificationHistory(bus, limits) };
-    }
-    case 'redis': {
-      const connections = createRedisConnections(config.url, logger);
-      return {
-        bus: createRedisEventBus({ connections, keyPrefix: config.keyPrefix, logger }),
-        history: createRedisNotificationHistory({ connections, keyPrefix: config.keyPrefix, limits, logger }),
-      };
-    }
-    default:
-      throw new Error(`unknown event bus kind: ${(config as { kind: string }).kind}`);
+export function createDelivery(shared: SharedState, limits: RetentionLimits, logger: Logger): Delivery {
+  if (shared.kind === 'memory') {
+    const bus = createMemoryEventBus();
+    return { bus, history: createMemoryNotificationHistory(bus, limits) };
   }
+  const { redis, keyPrefix, minReplicasAck } = shared;
+  const connections = createRedisConnections(redis, logger);
+  // A cluster's pub/sub is sharded: SPUBLISH and SSUBSCRIBE, in the bus and in the history's script.
+  const sharded = redis.topology.kind === 'cluster';
+  return {
+    bus: (sharded ? createShardedEventBus : createRedisEventBus)({ connections, keyPrefix, logger }),
+    history: createRedisNotificationHistory({ connections, keyPrefix, limits, minReplicasAck, sharded, logger }),
+  };
 }

@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
 import type { Logger } from '../observability/logger';
+import type { RedisClient } from '../redis/redis-clients';
 import { parseRedisBroadcast, type LaravelBroadcast } from './laravel-message';
 import type { LaravelPublisher } from './laravel-publisher';
 
 export interface RedisBroadcastConsumerOptions {
-  /** Laravel's Redis (LARAVEL_REDIS_URL). */
-  readonly url: string;
+  /** A lazy subscriber connection to Laravel's Redis (LARAVEL_REDIS_URL or LARAVEL_REDIS_SENTINELS), which the consumer owns. */
+  readonly subscriber: RedisClient;
   /** Laravel's `database.redis.options.prefix` (LARAVEL_REDIS_PREFIX), in front of every channel. */
   readonly prefix: string;
   readonly publisher: LaravelPublisher;
   /**
-   * The Redis the processes of this service share (REDIS_URL and REDIS_KEY_PREFIX), where they
-   * claim each Laravel message. Absent with the in-memory bus: a process is then a service of
-   * its own, with its own subscribers, and must publish everything it receives.
+   * A lazy command connection to the Redis the processes of this service share, and its key
+   * prefix, where they claim each Laravel message; the consumer owns it. Absent with the
+   * in-memory bus: a process is then a service of its own, with its own subscribers, and must
+   * publish everything it receives.
    */
-  readonly claims?: { readonly url: string; readonly keyPrefix: string };
+  readonly claims?: { readonly redis: RedisClient; readonly keyPrefix: string };
   readonly logger: Logger;
 }
 
@@ -24,9 +25,6 @@ export const CLAIM_TTL_MS = 60_000;
 /** How long a process waits for another to publish a message it claimed. */
 const CLAIM_WAIT_MS = 1000;
 const CLAIM_POLL_MS = 5;
-
-/** Reconnect quickly and forever: Laravel's Redis may go away and come back at any time. */
-const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
 
 /** A Redis glob matching exactly `prefix` followed by anything. */
 export function prefixPattern(prefix: string): string {
@@ -62,35 +60,10 @@ export function prefixPattern(prefix: string): string {
  * subscription is renewed by ioredis on reconnection. Messages Laravel publishes while no
  * process is subscribed are lost, as with any Redis pub/sub.
  */
-export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, logger }: RedisBroadcastConsumerOptions) {
+export function createRedisBroadcastConsumer({ subscriber, prefix, publisher, claims, logger }: RedisBroadcastConsumerOptions) {
   const log = logger.child({ component: 'laravel-redis' });
-  const subscriber = new Redis(url, {
-    retryStrategy,
-    autoResubscribe: true,
-    maxRetriesPerRequest: null,
-    lazyConnect: true,
-    connectionName: 'mechamap-realtime:laravel-subscriber',
-  });
-  const claimer =
-    claims &&
-    new Redis(claims.url, {
-      retryStrategy,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: true,
-      connectionName: 'mechamap-realtime:laravel-claims',
-    });
+  const claimer = claims?.redis;
   const pattern = prefixPattern(prefix);
-
-  for (const [role, client] of [
-    ['laravel-subscriber', subscriber],
-    ['laravel-claims', claimer],
-  ] as const) {
-    if (!client) continue;
-    // Without an error listener ioredis reports every failed reconnect as an unhandled error.
-    client.on('error', (error: Error) => log.warn({ role, err: error.message }, 'redis connection error'));
-    client.on('ready', () => log.info({ role }, 'redis connection ready'));
-  }
 
   const claimKey = (channel: string, message: string) =>
     `${claims!.keyPrefix}laravel-claim:${createHash('sha256').update(channel).update('\n').update(message).digest('hex')}`;

@@ -1,4 +1,3 @@
-import type { Visibility } from '../events/payloads';
 import { DEFAULT_PRESENCE_TIMING, summarize, type PresenceSession, type PresenceStore, type PresenceTiming } from './presence-store';
 
 interface Entry {
@@ -12,8 +11,6 @@ interface Entry {
  */
 export function createMemoryPresenceStore(timing: PresenceTiming = DEFAULT_PRESENCE_TIMING, now: () => number = Date.now): PresenceStore {
   const threads = new Map<string, Map<string, Entry>>();
-  const typingSlots = new Map<string, number>();
-  const visibilities = new Map<string, Visibility>();
 
   const heartbeat = setInterval(() => {
     const seen = now();
@@ -37,21 +34,6 @@ export function createMemoryPresenceStore(timing: PresenceTiming = DEFAULT_PRESE
       const oldest = now() - timing.expiryMs;
       const entries = [...(threads.get(threadId)?.values() ?? [])].filter((entry) => entry.lastSeenMs >= oldest);
       return summarize(entries.map((entry) => entry.session));
-    },
-    async claimTypingSlot(threadId, userId, windowMs) {
-      const key = JSON.stringify([threadId, userId]);
-      const at = now();
-      const last = typingSlots.get(key);
-      if (last !== undefined && at - last < windowMs) return false;
-      for (const [other, claimedAt] of typingSlots) if (at - claimedAt >= windowMs) typingSlots.delete(other);
-      typingSlots.set(key, at);
-      return true;
-    },
-    async setThreadVisibility(threadId, visibility) {
-      visibilities.set(threadId, visibility);
-    },
-    async threadVisibility(threadId) {
-      return visibilities.get(threadId) ?? null;
     },
     async close() {
       clearInterval(heartbeat);

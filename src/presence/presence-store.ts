@@ -1,5 +1,3 @@
-import type { Visibility } from '../events/payloads';
-
 /** One subscription to a thread's viewers: a browser tab, say. Anonymous sessions have no user. */
 export interface PresenceSession {
   readonly sessionId: string;
@@ -31,16 +29,13 @@ export interface PresenceTiming {
 export const DEFAULT_PRESENCE_TIMING: PresenceTiming = Object.freeze({ heartbeatMs: 3_000, expiryMs: 10_000 });
 
 /**
- * The short-lived state of threads shared by every process on one Redis (or kept by the one
- * process without it): who is present, the typing rate limit, and the visibility the publisher
- * gave a thread.
+ * Who is present in each thread, shared by every process on one Redis (or kept by the one
+ * process without it).
  *
  * Guarantees, for every implementation:
  * - After `enter` resolves, every `snapshot` of that thread (on any process) includes the session
  *   until `leave` resolves, or until `expiryMs` after this process last refreshed it.
  * - A snapshot never includes a session last refreshed more than `expiryMs` ago.
- * - `claimTypingSlot` answers true at most once per `windowMs` for one thread and user, across
- *   every process.
  * - Every method rejects (never resolves falsely) when the store cannot be reached.
  */
 export interface PresenceStore {
@@ -48,11 +43,7 @@ export interface PresenceStore {
   enter(threadId: string, session: PresenceSession): Promise<void>;
   leave(threadId: string, sessionId: string): Promise<void>;
   snapshot(threadId: string): Promise<PresenceSnapshot>;
-  claimTypingSlot(threadId: string, userId: string, windowMs: number): Promise<boolean>;
-  setThreadVisibility(threadId: string, visibility: Visibility): Promise<void>;
-  /** What the publisher set, or null for a thread it never described. */
-  threadVisibility(threadId: string): Promise<Visibility | null>;
-  /** Removes this process's sessions and lets go of the connection. */
+  /** Removes this process's sessions. */
   close(): Promise<void>;
 }
 

@@ -1,18 +1,19 @@
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { BusUnavailableError } from '../pubsub/event-bus';
+import { onceReady } from '../pubsub/redis-command';
+import type { RedisClient } from '../redis/redis-clients';
 import { DEFAULT_PRESENCE_TIMING, summarize, type PresenceSession, type PresenceStore, type PresenceTiming } from './presence-store';
 
 export interface RedisPresenceStoreOptions {
-  readonly url: string;
+  /** A command connection, which the store uses but does not close. */
+  readonly redis: RedisClient;
   /** The deployment's key prefix, the same one the bus puts before its channels. */
   readonly keyPrefix: string;
   readonly logger: Logger;
   readonly timing?: PresenceTiming;
 }
 
-const READY_WAIT_MS = 2_000;
-const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
+/** How long a call waits for a connection being made (at start, or after a blip) rather than failing at once. */
+export const READY_WAIT_MS = 2_000;
 
 /**
  * Presence shared by every process on one Redis. Each thread is a sorted set of sessions scored
@@ -21,30 +22,14 @@ const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
  * of its own sessions every `heartbeatMs`, and a snapshot first drops the members older than
  * `expiryMs`. The key itself expires when no process refreshes it any more.
  *
- * One connection, failing fast while Redis is away (no offline queue), like the bus's publisher.
+ * Every call rejects with BusUnavailableError when Redis cannot be reached, so callers answer
+ * UNAVAILABLE as they do for the bus.
  */
-export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFAULT_PRESENCE_TIMING }: RedisPresenceStoreOptions): PresenceStore {
+export function createRedisPresenceStore({ redis, keyPrefix, logger, timing = DEFAULT_PRESENCE_TIMING }: RedisPresenceStoreOptions): PresenceStore {
   const log = logger.child({ component: 'redis-presence-store' });
-  const redis = new Redis(url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'mechamap-realtime:presence' });
-  redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
+  const run = <Result>(command: () => Promise<Result>) => onceReady(redis, READY_WAIT_MS, command);
 
-  /** Waits a moment for a connection being made (at start, or after a blip) rather than failing at once. */
-  const whenReady = (): Promise<void> =>
-    redis.status === 'ready'
-      ? Promise.resolve()
-      : new Promise((resolve, reject) => {
-          const timer = setTimeout(() => {
-            redis.off('ready', onReady);
-            reject(new Error(`redis not ready after ${READY_WAIT_MS} ms`));
-          }, READY_WAIT_MS);
-          const onReady = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-          redis.once('ready', onReady);
-        });
-
-  const threadKey = (threadId: string) => `${keyPrefix}presence:${threadId}`;
+  const threadKey = (threadId: string) => `${keyPrefix}presence:{${threadId}}`;
   const member = (session: PresenceSession) =>
     JSON.stringify(session.info == null ? [session.sessionId, session.userId] : [session.sessionId, session.userId, session.info]);
   const keyTtlMs = timing.expiryMs * 3;
@@ -53,27 +38,29 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
 
   async function refreshLocalSessions(): Promise<void> {
     if (local.size === 0 || redis.status !== 'ready') return;
-    const pipeline = redis.pipeline();
     const seen = Date.now();
-    for (const [threadId, sessions] of local) {
-      for (const value of sessions.values()) pipeline.zadd(threadKey(threadId), seen, value);
-      pipeline.pexpire(threadKey(threadId), keyTtlMs);
-    }
-    await pipeline.exec();
+    // A pipeline per thread: on a cluster one may not span slots. Sent in the same turn, they still leave together.
+    await Promise.all(
+      [...local].map(([threadId, sessions]) => {
+        const pipeline = redis.pipeline();
+        for (const value of sessions.values()) pipeline.zadd(threadKey(threadId), seen, value);
+        return pipeline.pexpire(threadKey(threadId), keyTtlMs).exec();
+      }),
+    );
   }
   const heartbeat = setInterval(() => {
     refreshLocalSessions().catch((error: Error) => log.warn({ err: error.message }, 'presence heartbeat failed'));
   }, timing.heartbeatMs);
   heartbeat.unref();
 
-  return failingAsUnavailable(whenReady, {
+  return {
     timing,
     async enter(threadId, session) {
       const value = member(session);
       let sessions = local.get(threadId);
       if (!sessions) local.set(threadId, (sessions = new Map<string, string>()));
       sessions.set(session.sessionId, value);
-      await redis.multi().zadd(threadKey(threadId), Date.now(), value).pexpire(threadKey(threadId), keyTtlMs).exec();
+      await run(() => redis.multi().zadd(threadKey(threadId), Date.now(), value).pexpire(threadKey(threadId), keyTtlMs).exec());
     },
 
     async leave(threadId, sessionId) {
@@ -82,16 +69,18 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
       if (!sessions || value === undefined) return;
       sessions.delete(sessionId);
       if (sessions.size === 0) local.delete(threadId);
-      await redis.zrem(threadKey(threadId), value);
+      await run(() => redis.zrem(threadKey(threadId), value));
     },
 
     async snapshot(threadId) {
       const key = threadKey(threadId);
-      const results = await redis
-        .multi()
-        .zremrangebyscore(key, '-inf', `(${Date.now() - timing.expiryMs}`)
-        .zrange(key, 0, -1)
-        .exec();
+      const results = await run(() =>
+        redis
+          .multi()
+          .zremrangebyscore(key, '-inf', `(${Date.now() - timing.expiryMs}`)
+          .zrange(key, 0, -1)
+          .exec(),
+      );
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error('presence snapshot was aborted');
       const members = results[1]![1] as string[];
@@ -108,54 +97,15 @@ export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFA
       );
     },
 
-    async claimTypingSlot(threadId, userId, windowMs) {
-      const claimed = await redis.set(`${keyPrefix}typing-slot:${JSON.stringify([threadId, userId])}`, '1', 'PX', windowMs, 'NX');
-      return claimed === 'OK';
-    },
-
-    async setThreadVisibility(threadId, visibility) {
-      await redis.hset(`${keyPrefix}thread-visibility`, threadId, visibility);
-    },
-
-    async threadVisibility(threadId) {
-      const value = await redis.hget(`${keyPrefix}thread-visibility`, threadId);
-      return value === 'PUBLIC' || value === 'MEMBERS' || value === 'STAFF' ? value : null;
-    },
-
     async close() {
       clearInterval(heartbeat);
       // Leave at once rather than after `expiryMs`: a graceful stop is seen within a second.
       if (redis.status === 'ready' && local.size > 0) {
-        const pipeline = redis.pipeline();
-        for (const [threadId, sessions] of local) pipeline.zrem(threadKey(threadId), ...sessions.values());
-        await pipeline.exec().catch((error: Error) => log.warn({ err: error.message }, 'could not remove sessions on close'));
+        await Promise.all([...local].map(([threadId, sessions]) => redis.zrem(threadKey(threadId), ...sessions.values()))).catch((error: Error) =>
+          log.warn({ err: error.message }, 'could not remove sessions on close'),
+        );
       }
       local.clear();
-      redis.disconnect();
     },
-  });
-}
-
-/** A store that cannot reach Redis says so the way the bus does, so callers answer UNAVAILABLE. */
-function failingAsUnavailable(whenReady: () => Promise<void>, store: PresenceStore): PresenceStore {
-  const guard =
-    <Args extends unknown[], Result>(method: (...args: Args) => Promise<Result>) =>
-    async (...args: Args): Promise<Result> => {
-      try {
-        await whenReady();
-        return await method(...args);
-      } catch (error) {
-        throw new BusUnavailableError(`presence store: ${(error as Error).message}`);
-      }
-    };
-  return {
-    timing: store.timing,
-    enter: guard(store.enter),
-    leave: guard(store.leave),
-    snapshot: guard(store.snapshot),
-    claimTypingSlot: guard(store.claimTypingSlot),
-    setThreadVisibility: guard(store.setThreadVisibility),
-    threadVisibility: guard(store.threadVisibility),
-    close: store.close,
   };
 }

@@ -1,46 +1,35 @@
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { createTurnTaker } from '../lib/event-loop-turns';
+import type { RedisClient, RedisConnector } from '../redis/redis-clients';
 import { BusUnavailableError } from './event-bus';
 
-/** Reconnect quickly and forever: an outage must end as soon as Redis is back. */
-const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
-
 /**
- * The two Redis connections a process needs. A connection in subscriber mode can do nothing
- * but subscribe, so there are two: `subscriber` resubscribes by itself after a reconnect;
- * `commands` (publishing, retention, replay) fails fast while disconnected instead of
- * queueing, so nothing is ever reported as done that Redis has not taken.
+ * The two Redis connections the bus and the history share. A connection in subscriber mode can
+ * do nothing but subscribe, so there are two: `subscriber` resubscribes by itself after a
+ * reconnect or a failover; `commands` (publishing, retention, replay) fails fast while
+ * disconnected instead of queueing, so nothing is ever reported as done that Redis has not taken.
  */
 export interface RedisConnections {
-  readonly commands: Redis;
-  readonly subscriber: Redis;
+  readonly commands: RedisClient;
+  readonly subscriber: RedisClient;
   isConnected(): boolean;
   /** Resolves once both are connected, or rejects after `timeoutMs`. */
   whenConnected(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createRedisConnections(url: string, logger: Logger): RedisConnections {
+export function createRedisConnections(redis: RedisConnector, logger: Logger): RedisConnections {
   const log = logger.child({ component: 'redis' });
-  const commands = new Redis(url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'mechamap-realtime:commands' });
-  const subscriber = new Redis(url, { retryStrategy, autoResubscribe: true, maxRetriesPerRequest: null, connectionName: 'mechamap-realtime:subscriber' });
+  const commands = redis.forCommands('commands');
+  const subscriber = redis.forSubscribing('subscriber');
   const clients = [commands, subscriber];
-
-  for (const [role, client] of [
-    ['commands', commands],
-    ['subscriber', subscriber],
-  ] as const) {
-    // Without an error listener ioredis reports every failed reconnect as an unhandled error.
-    client.on('error', (error: Error) => log.warn({ role, err: error.message }, 'redis connection error'));
-    client.on('ready', () => log.info({ role }, 'redis connection ready'));
-  }
 
   // Thousands of sockets arriving or leaving together (a reconnect storm, a deploy) make as many
   // SUBSCRIBEs or UNSUBSCRIBEs: corked until the event loop comes round, they leave in one
   // write instead of a system call each (10,000 UNSUBSCRIBEs took 1.6 s of the loop).
   const corkUntilLoopTurn = () => {
-    const { stream } = subscriber;
+    const stream = subscriber instanceof Redis ? subscriber.stream : undefined;
     if (!stream || stream.writableCorked > 0) return;
     stream.cork();
     setImmediate(() => stream.uncork());
@@ -57,7 +46,8 @@ export function createRedisConnections(url: string, logger: Logger): RedisConnec
     }) as never;
   }
 
-  paceReads(subscriber);
+  // A cluster's sharded subscribers are connections of their own, one per master, not paced.
+  if (subscriber instanceof Redis) paceReads(subscriber);
 
   const isConnected = () => clients.every((client) => client.status === 'ready');
 
@@ -121,6 +111,6 @@ export async function redisCommand<Result>(connections: RedisConnections, run: (
   try {
     return await run();
   } catch (error) {
-    throw new BusUnavailableError((error as Error).message);
+    throw error instanceof BusUnavailableError ? error : new BusUnavailableError((error as Error).message);
   }
 }

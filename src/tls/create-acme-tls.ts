@@ -1,7 +1,6 @@
 import type { Server as HttpsServer } from 'node:https';
-import Redis from 'ioredis';
 import type { AcmeConfig } from '../config/config';
-import type { EventBusConfig } from '../history/create-delivery';
+import type { SharedState } from '../redis/shared-state';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { writeCertificateFiles } from './certificate-files';
@@ -13,17 +12,16 @@ import { orderCertificate } from './order-certificate';
 import { createRedisCertificateStore } from './redis-certificate-store';
 
 /** On Redis when the service runs on Redis (every process serves one certificate), else in ACME_DIR. */
-function createCertificateStore(acme: AcmeConfig, bus: EventBusConfig): CertificateStore {
+function createCertificateStore(acme: AcmeConfig, bus: SharedState): CertificateStore {
   if (bus.kind !== 'redis') return createDiskCertificateStore(acme.dir as string);
-  const redis = new Redis(bus.url, { maxRetriesPerRequest: 1, connectionName: 'mechamap-realtime:acme' });
-  redis.on('error', () => {}); // failures surface where a command fails, logged by the certificate manager
+  const redis = bus.redis.forCommands('acme', { queueWhileConnecting: true });
   const store = createRedisCertificateStore(redis, bus.keyPrefix);
   return { ...store, close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
 }
 
 export interface AcmeTlsOptions {
   readonly acme: AcmeConfig;
-  readonly bus: EventBusConfig;
+  readonly bus: SharedState;
   readonly server: HttpsServer;
   /** Where the redirect to https points (the service's PORT). */
   readonly httpsPort: number;

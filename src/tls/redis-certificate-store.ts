@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis-clients';
 import { CHALLENGE_TTL_SECONDS, type CertificatePair, type CertificateStore, ORDER_LOCK_TTL_MS } from './certificate-store';
 
 /** Deletes the lock only if it is still ours (it may have expired and been taken since). */
@@ -9,7 +9,7 @@ const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis
  * The store shared by every process on one Redis: whoever orders, all of them serve the
  * result. The client is handed in and closed by whoever created it.
  */
-export function createRedisCertificateStore(redis: Redis, keyPrefix: string): CertificateStore {
+export function createRedisCertificateStore(redis: RedisClient, keyPrefix: string): CertificateStore {
   const key = (name: string) => `${keyPrefix}acme:${name}`;
   return {
     readAccountKey: async () => (await redis.get(key('account-key'))) ?? undefined,

@@ -4,8 +4,8 @@ import type { NotificationEvent } from '../../src/events/payloads';
 import { createDelivery } from '../../src/history/create-delivery';
 import type { EventBus } from '../../src/pubsub/event-bus';
 import { openEventStream } from '../../src/pubsub/event-stream';
-import { DELIVERIES, silentLogger } from '../utils/deliveries';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
+import { deliveriesWithCluster, silentLogger } from '../utils/deliveries';
+import { isolatedPrefix, REDIS_URL, sharedRedis } from '../utils/redis';
 
 const notification = (userId: string, title: string): NotificationEvent => ({
   id: title,
@@ -18,7 +18,7 @@ const notification = (userId: string, title: string): NotificationEvent => ({
   createdAt: new Date().toISOString(),
 });
 
-describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
+describe.each(deliveriesWithCluster())('the $name event bus', ({ make }) => {
   let bus: EventBus;
   beforeEach(async () => {
     bus = make().bus;
@@ -81,7 +81,7 @@ describe.each(DELIVERIES)('the $name event bus', ({ make }) => {
 describe('the redis event bus, facing a foreign message', () => {
   it('drops what it cannot parse and goes on delivering', async () => {
     const keyPrefix = isolatedPrefix();
-    const { bus } = createDelivery({ kind: 'redis', url: REDIS_URL, keyPrefix }, { maxPerUser: 1, maxAgeSeconds: 60 }, silentLogger);
+    const { bus } = createDelivery(sharedRedis({ keyPrefix }), { maxPerUser: 1, maxAgeSeconds: 60 }, silentLogger);
     const stranger = new Redis(REDIS_URL);
     try {
       await bus.whenConnected(5000);
@@ -97,7 +97,7 @@ describe('the redis event bus, facing a foreign message', () => {
 
   it('reads a burst of messages in slices, with the event loop turning between them, losing none', async () => {
     const keyPrefix = isolatedPrefix();
-    const { bus } = createDelivery({ kind: 'redis', url: REDIS_URL, keyPrefix }, { maxPerUser: 1, maxAgeSeconds: 60 }, silentLogger);
+    const { bus } = createDelivery(sharedRedis({ keyPrefix }), { maxPerUser: 1, maxAgeSeconds: 60 }, silentLogger);
     const publisher = new Redis(REDIS_URL);
     const burstTopic: Topic<{ n: number; pad: string }> = { channel: 'burst' };
     const count = 10_000;

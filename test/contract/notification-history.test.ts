@@ -3,7 +3,7 @@ import { openNotificationStream } from '../../src/history/replay-then-live';
 import { compareStreamPositions } from '../../src/history/stream-position';
 import { openEventStream } from '../../src/pubsub/event-stream';
 import { notificationTopic } from '../../src/events/topics';
-import { DELIVERIES, draftFor } from '../utils/deliveries';
+import { deliveriesWithCluster, draftFor } from '../utils/deliveries';
 
 const draft = (userId: string, title: string) => draftFor(userId, title, []);
 
@@ -13,7 +13,7 @@ async function take(stream: AsyncIterableIterator<NotificationEvent>, count: num
   return titles;
 }
 
-describe.each(DELIVERIES)('the $name notification history', ({ make }) => {
+describe.each(deliveriesWithCluster())('the $name notification history', ({ make }) => {
   const opened: Array<ReturnType<typeof make>> = [];
   const open = async (limits?: { maxPerUser: number; maxAgeSeconds: number }) => {
     const delivery = make(limits);

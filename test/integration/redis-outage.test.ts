@@ -42,7 +42,7 @@ describe('a Redis that goes away and comes back', () => {
     const readyAgainAfter = await millisecondsUntil('readyz answering 200', async () => (await readyStatus()) === 200, 2000);
     await millisecondsUntil(
       'the service subscribed again',
-      async () => (await redis.subscribersOf('outage:notification:80')) === 1,
+      async () => (await redis.subscribersOf('outage:notification:{80}')) === 1,
       5000 - (Date.now() - restartedAt),
     );
     const resubscribedAfter = Date.now() - restartedAt;

@@ -22,7 +22,7 @@ describe("loadConfig: Laravel's broadcasters", () => {
       PUSHER_APP_SECRET: 'secret',
     });
     expect(config.laravel).toMatchObject({
-      redis: { url: 'redis://laravel:6379/0', prefix: 'mechamap-database-' },
+      redis: { topology: { kind: 'single', url: 'redis://laravel:6379/0' }, prefix: 'mechamap-database-' },
       pusher: { appId: '1001', key: 'key', secret: 'secret' },
     });
     expect(config.laravel!.channelMap.forumEvents.get('ThreadCreated')).toBe('THREAD_CREATED');

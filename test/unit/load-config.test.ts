@@ -36,7 +36,8 @@ describe('loadConfig', () => {
       production: true,
       port: 8080,
       host: '127.0.0.1',
-      bus: { kind: 'redis', url: 'rediss://cache:6380', keyPrefix: 'mechamap-realtime:' },
+      bus: { kind: 'redis', topology: { kind: 'single', url: 'rediss://cache:6380' }, keyPrefix: 'mechamap-realtime:', minReplicasAck: 0 },
+      workers: 1,
       jwt: { secret: 's3cret', issuer: 'https://mechamap.test', audience: 'realtime' },
       publisherTokens: ['new-token', 'old-token'],
       graphiql: false,
@@ -56,8 +57,56 @@ describe('loadConfig', () => {
     [{ TLS_CERT_FILE: __filename }, 'TLS_KEY_FILE'],
     [{ PUBLISHER_TOKENS: ' , ' }, 'PUBLISHER_TOKENS'],
     [{ NODE_ENV: 'production', PUBLISHER_TOKENS: `x,${DEVELOPMENT_PUBLISHER_TOKEN}`, JWT_SECRET: 'y' }, 'PUBLISHER_TOKENS'],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: 'b:26379', REDIS_CLUSTER_NODES: 'c:7000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_SENTINELS: 'b:26379' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_SENTINELS: 'b:26379,c', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
+    [{ REDIS_CLUSTER_NODES: 'c:70000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_MIN_REPLICAS_ACK: '1' }, 'REDIS_MIN_REPLICAS_ACK'],
+    [{ WORKERS: '3' }, 'WORKERS'],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_KEY_PREFIX: 'app{1}:' }, 'REDIS_KEY_PREFIX'],
+    [{ WORKERS: 'many', REDIS_URL: 'redis://a:6379' }, 'WORKERS'],
   ])('names the variable at fault: %j', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable} `));
+  });
+
+  it('reads Redis through Sentinel or Cluster, replica acknowledgements and workers', () => {
+    expect(
+      loadConfig({
+        REDIS_SENTINELS: 'a:26379, b:26380',
+        REDIS_SENTINEL_NAME: 'main',
+        REDIS_SENTINEL_PASSWORD: 'pw',
+        REDIS_MIN_REPLICAS_ACK: '1',
+        WORKERS: '4',
+      }),
+    ).toMatchObject({
+      bus: {
+        kind: 'redis',
+        topology: {
+          kind: 'sentinel',
+          sentinels: [
+            { host: 'a', port: 26379 },
+            { host: 'b', port: 26380 },
+          ],
+          name: 'main',
+          sentinelPassword: 'pw',
+        },
+        minReplicasAck: 1,
+      },
+      workers: 4,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000', WORKERS: 'auto' })).toMatchObject({
+      bus: {
+        topology: {
+          kind: 'cluster',
+          nodes: [
+            { host: '10.0.0.1', port: 7000 },
+            { host: '10.0.0.2', port: 7000 },
+          ],
+        },
+      },
+      workers: expect.any(Number),
+    });
   });
 });

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load-config';
 import { createGraphQLSchema } from '../../src/graphql/schema';
 import { createDelivery } from '../../src/history/create-delivery';
 import { createMetrics } from '../../src/observability/metrics';
-import { createPresenceStore } from '../../src/presence/create-presence-store';
+import { createThreadState } from '../../src/threads/create-thread-state';
 import { silentLogger } from '../utils/deliveries';
 
 const { bus, history } = createDelivery({ kind: 'memory' }, { maxPerUser: 10, maxAgeSeconds: 60 }, silentLogger);
@@ -16,7 +16,7 @@ const schema = createGraphQLSchema({
   metrics: createMetrics(),
   maxPayloadBytes: 65536,
   nextForumActivityId: () => '1',
-  presence: createPresenceStore({ kind: 'memory' }, silentLogger),
+  ...createThreadState({ kind: 'memory' }, silentLogger),
   channelMap: loadConfig({}).channelMap,
 });
 

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from './free-port';
+import { startRedisProcess, type RedisProcess } from './redis-process';
 
 /**
  * A Redis of the test's own on a spare port, with an append-only file so that what it holds
@@ -13,30 +12,15 @@ import { freePort } from './free-port';
 export async function startPrivateRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'private-redis-'));
-  let child: ChildProcess | undefined;
+  let server: RedisProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const output = child.stdout!.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: string) => chunk.includes('Ready to accept connections') && resolve();
-      output.on('data', onData);
-      child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-    });
-    output.resume();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+    server = await startRedisProcess('redis-server', args, 'Ready to accept connections');
   }
 
   async function stop(): Promise<void> {
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await server?.kill();
   }
 
   await start();

@@ -20,11 +20,11 @@ function viewOf(threadId: string, snapshot: PresenceSnapshot, caller: Caller): T
 /** Each subscriber is present in the thread for as long as it subscribes: nothing is shared. */
 export const threadViewersSharing: SubscriptionSharing = { kind: 'none' };
 
-export function createPresenceResolvers({ bus, metrics, presence, laravelAccess }: ResolverDependencies): Resolvers {
+export function createPresenceResolvers({ bus, metrics, presence, visibilities, laravelAccess }: ResolverDependencies): Resolvers {
   return {
     Query: {
       async threadViewers(_parent, { threadId }, { caller }) {
-        await assertMaySeeThread(caller, presence, threadId);
+        await assertMaySeeThread(caller, visibilities, threadId);
         await laravelAccess?.assertInThread(caller, threadId);
         return viewOf(threadId, await unlessBusUnavailable(() => presence.snapshot(threadId)), caller);
       },
@@ -32,14 +32,14 @@ export function createPresenceResolvers({ bus, metrics, presence, laravelAccess 
     Mutation: {
       async setThreadVisibility(_parent, { threadId, visibility }, { caller }) {
         assertPublisher(caller);
-        await unlessBusUnavailable(() => presence.setThreadVisibility(threadId, visibility));
+        await unlessBusUnavailable(() => visibilities.set(threadId, visibility));
         return true;
       },
     },
     Subscription: {
       threadViewers: {
         async subscribe(_parent, { threadId }, { caller }) {
-          await assertMaySeeThread(caller, presence, threadId);
+          await assertMaySeeThread(caller, visibilities, threadId);
           // With LARAVEL_AUTH_URL the pipeline's hook has asked Laravel already: this reads its decision.
           const decision = await laravelAccess?.assertInThread(caller, threadId);
           const stream = await unlessBusUnavailable(() =>

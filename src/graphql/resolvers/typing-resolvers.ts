@@ -21,14 +21,14 @@ export const typingSharing: SubscriptionSharing = {
   groupOf: (caller) => (caller.kind === 'user' ? `${caller.user.id}\u0000${visibleClasses(audienceOf(caller)).join(',')}` : caller.kind),
 };
 
-export function createTypingResolvers({ bus, metrics, presence, laravelAccess }: ResolverDependencies): Resolvers {
+export function createTypingResolvers({ bus, metrics, typingSlots, visibilities, laravelAccess }: ResolverDependencies): Resolvers {
   return {
     Mutation: {
       async typing(_parent, { threadId }, { caller }) {
         const user = assertSignedIn(caller, 'say that you are typing');
-        await assertMaySeeThread(caller, presence, threadId);
+        await assertMaySeeThread(caller, visibilities, threadId);
         await laravelAccess?.assertInThread(caller, threadId);
-        const claimed = await unlessBusUnavailable(() => presence.claimTypingSlot(threadId, user.id, TYPING_WINDOW_MS));
+        const claimed = await unlessBusUnavailable(() => typingSlots.claim(threadId, user.id, TYPING_WINDOW_MS));
         if (!claimed) return false;
         const event: TypingEvent = { threadId, userId: user.id, at: new Date().toISOString() };
         await unlessBusUnavailable(() => bus.publish(typingTopic(threadId), event));
@@ -40,7 +40,7 @@ export function createTypingResolvers({ bus, metrics, presence, laravelAccess }:
       typing: {
         async subscribe(_parent, { threadId }, { caller }) {
           const user = assertSignedIn(caller, 'see who is typing');
-          await assertMaySeeThread(caller, presence, threadId);
+          await assertMaySeeThread(caller, visibilities, threadId);
           const stream = await unlessBusUnavailable(() =>
             openEventStream(bus, [typingTopic(threadId)], {
               // Never echoed to the sender, in any of their tabs.

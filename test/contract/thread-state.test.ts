@@ -2,40 +2,52 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../src/observability/logger';
 import { createMemoryPresenceStore } from '../../src/presence/memory-presence-store';
 import type { PresenceStore, PresenceTiming } from '../../src/presence/presence-store';
-import { createRedisPresenceStore } from '../../src/presence/redis-presence-store';
-import { isolatedPrefix, REDIS_URL } from '../utils/redis';
+import { createThreadState, type ThreadState } from '../../src/threads/create-thread-state';
+import { isolatedPrefix, sharedRedis } from '../utils/redis';
+import { useRedisCluster } from '../utils/redis-cluster';
 
 const TIMING: PresenceTiming = { heartbeatMs: 50, expiryMs: 400 };
+const logger = createLogger('silent');
+const cluster = useRedisCluster();
 
-/** Two handles on one presence: two processes on one Redis, or the one process twice. */
-const STORES = [
+/** Two handles on one thread state: two processes on one Redis, or the one process twice. */
+const STATES = [
   {
     name: 'memory',
-    open(): [PresenceStore, PresenceStore] {
-      const store = createMemoryPresenceStore(TIMING);
-      return [store, store];
+    open(): [ThreadState, ThreadState] {
+      const state = createThreadState({ kind: 'memory' }, logger, TIMING);
+      return [state, state];
     },
   },
   {
     name: 'redis',
-    open(): [PresenceStore, PresenceStore] {
+    open(): [ThreadState, ThreadState] {
       const keyPrefix = isolatedPrefix();
-      const logger = createLogger('silent');
-      return [
-        createRedisPresenceStore({ url: REDIS_URL, keyPrefix, logger, timing: TIMING }),
-        createRedisPresenceStore({ url: REDIS_URL, keyPrefix, logger, timing: TIMING }),
-      ];
+      return [createThreadState(sharedRedis({ keyPrefix }), logger, TIMING), createThreadState(sharedRedis({ keyPrefix }), logger, TIMING)];
+    },
+  },
+  {
+    name: 'cluster',
+    open(): [ThreadState, ThreadState] {
+      const keyPrefix = isolatedPrefix();
+      const topology = cluster.topology();
+      return [createThreadState(sharedRedis({ topology, keyPrefix }), logger, TIMING), createThreadState(sharedRedis({ topology, keyPrefix }), logger, TIMING)];
     },
   },
 ] as const;
 
-describe.each(STORES)('the $name presence store', ({ open }) => {
+describe.each(STATES)('the $name thread state', ({ open }) => {
+  let firstState: ThreadState;
+  let secondState: ThreadState;
   let first: PresenceStore;
   let second: PresenceStore;
-  beforeEach(() => ([first, second] = open()));
+  beforeEach(() => {
+    [firstState, secondState] = open();
+    [first, second] = [firstState.presence, secondState.presence];
+  });
   afterEach(async () => {
-    await first.close();
-    if (second !== first) await second.close();
+    await firstState.close();
+    if (secondState !== firstState) await secondState.close();
   });
 
   it('counts each signed-in user once however many sessions, and each anonymous session', async () => {
@@ -68,24 +80,24 @@ describe.each(STORES)('the $name presence store', ({ open }) => {
     await new Promise((resolve) => setTimeout(resolve, TIMING.expiryMs * 2)); // time passing is what is tested
     expect(await second.snapshot(thread)).toEqual({ count: 1, userIds: ['1'], infos: {} });
     if (second !== first) {
-      await first.close();
+      await firstState.close();
       expect(await second.snapshot(thread)).toEqual({ count: 0, userIds: [], infos: {} });
     }
   });
 
   it('grants one typing slot per user and thread within the window', async () => {
     const thread = randomUUID();
-    expect(await first.claimTypingSlot(thread, '1', 300)).toBe(true);
-    expect(await second.claimTypingSlot(thread, '1', 300)).toBe(false);
-    expect(await second.claimTypingSlot(thread, '2', 300)).toBe(true);
-    expect(await first.claimTypingSlot(randomUUID(), '1', 300)).toBe(true);
+    expect(await firstState.typingSlots.claim(thread, '1', 300)).toBe(true);
+    expect(await secondState.typingSlots.claim(thread, '1', 300)).toBe(false);
+    expect(await secondState.typingSlots.claim(thread, '2', 300)).toBe(true);
+    expect(await firstState.typingSlots.claim(randomUUID(), '1', 300)).toBe(true);
   });
 
   it("remembers a thread's visibility, null until the publisher sets it", async () => {
     const thread = randomUUID();
-    expect(await second.threadVisibility(thread)).toBeNull();
-    await first.setThreadVisibility(thread, 'STAFF');
-    expect(await second.threadVisibility(thread)).toBe('STAFF');
+    expect(await secondState.visibilities.get(thread)).toBeNull();
+    await firstState.visibilities.set(thread, 'STAFF');
+    expect(await secondState.visibilities.get(thread)).toBe('STAFF');
   });
 });
 
