@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createCallerIdentifier } from './auth/identify-caller';
+import { readFileSync } from 'node:fs';
+import { countingAuthFailures, createCallerIdentifier } from './auth/identify-caller';
 import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
@@ -12,6 +13,9 @@ import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
+import { createPublishOutcomes } from './observability/use-publish-outcomes';
+import { countingReplays } from './observability/counting-replays';
+import { certificateNotAfterMs } from './observability/certificate-expiry';
 import { createPresenceStore } from './presence/create-presence-store';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
@@ -68,12 +72,17 @@ export interface StartedApp {
 /** The composition root: builds everything from the config, with no side effect until `start`. */
 export function createApp(config: Config, { logger, graphiqlHeaders, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions) {
   const metrics = createMetrics();
-  const { bus, history } = createDelivery(config.bus, config.replay, logger);
-  const presence = createPresenceStore(config.bus, logger);
+  const delivery = createDelivery(config.bus, config.replay, logger, metrics.watchRedisClient);
+  const { bus } = delivery;
+  const history = countingReplays(delivery.history, metrics.replayServed);
+  const presence = createPresenceStore(config.bus, logger, metrics.watchRedisClient);
   // LARAVEL_AUTH_URL: routes/channels.php decides private and presence channels (the pipeline's hooks).
   const laravelAccess = config.laravel?.auth && createLaravelChannelAccess({ config: config.laravel.auth, channelMap: config.channelMap, metrics, logger });
   const identifyUser = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
   const identifyCaller = laravelAccess ? laravelAccess.rememberingTokens(identifyUser) : identifyUser;
+  /** For every place where a refused token becomes the answer; the fast path and the SSE route hand those to Yoga. */
+  const identifyCountingFailures = countingAuthFailures(identifyCaller, metrics.authFailed);
+  const publishOutcomes = createPublishOutcomes(metrics.publishAnswered);
 
   const laravel =
     config.laravel &&
@@ -99,11 +108,11 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       channelMap: config.channelMap,
       laravelAccess,
     },
-    identifyCaller,
+    identifyCaller: identifyCountingFailures,
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
+    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? []), publishOutcomes.plugin],
   });
 
   const documents = createDocumentCache();
@@ -130,7 +139,10 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const sseWriter = createSseWriter({
     pingIntervalMs: SSE_PING_INTERVAL_MS,
     maxBufferedBytes: config.limits.maxBufferedBytes,
-    onSlowConsumer: (bufferedBytes) => logger.warn({ bufferedBytes }, 'closing an event stream that does not read what it is sent'),
+    onSlowConsumer: (bufferedBytes) => {
+      logger.warn({ bufferedBytes }, 'closing an event stream that does not read what it is sent');
+      metrics.slowConsumerCut();
+    },
   });
   const graphqlHttp = withSseSubscriptions({
     path: GRAPHQL_PATH,
@@ -165,14 +177,16 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     (request, response) => (isGraphQLSseRequest(request.url) ? graphqlSse : graphqlHttp)(request, response),
     config.tls ?? (config.acme && 'deferred'),
   );
-  const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
+  const certificateLoaded = (cert: Buffer) => metrics.tlsCertificateServed(certificateNotAfterMs(cert));
+  if (config.tls) certificateLoaded(readFileSync(config.tls.certFile));
+  const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger, certificateLoaded) : () => {};
   const acme =
     config.acme && createAcmeTls({ acme: config.acme, bus: config.bus, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
     pipeline,
-    identifyCaller,
+    identifyCaller: identifyCountingFailures,
     metrics,
     logger,
     maxFrameBytes: config.maxFrameBytes,

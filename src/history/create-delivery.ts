@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WatchRedisClient } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import { createMemoryEventBus } from '../pubsub/memory-event-bus';
 import { createRedisConnections } from '../pubsub/redis-connections';
@@ -18,7 +19,7 @@ export interface Delivery {
  * The bus and the notification history, side by side: in this process, or both on the same
  * Redis connections (closed with the bus, which owns them).
  */
-export function createDelivery(config: EventBusConfig, limits: RetentionLimits, logger: Logger): Delivery {
+export function createDelivery(config: EventBusConfig, limits: RetentionLimits, logger: Logger, watchRedisClient?: WatchRedisClient): Delivery {
   switch (config.kind) {
     case 'memory': {
       const bus = createMemoryEventBus();
@@ -26,6 +27,9 @@ export function createDelivery(config: EventBusConfig, limits: RetentionLimits, 
     }
     case 'redis': {
       const connections = createRedisConnections(config.url, logger);
+      // The subscriber carries the bus; the commands connection publishes and keeps the history.
+      watchRedisClient?.(connections.subscriber, 'bus');
+      watchRedisClient?.(connections.commands, 'history');
       return {
         bus: createRedisEventBus({ connections, keyPrefix: config.keyPrefix, logger }),
         history: createRedisNotificationHistory({ connections, keyPrefix: config.keyPrefix, limits, logger }),

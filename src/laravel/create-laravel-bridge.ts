@@ -26,7 +26,9 @@ export interface LaravelBridgeDependencies {
  */
 export function createLaravelBridge(config: LaravelConfig, { claims, ...dependencies }: LaravelBridgeDependencies) {
   const publisher = createLaravelPublisher({ channelMap: config.channelMap, ...dependencies });
-  const consumer = config.redis && createRedisBroadcastConsumer({ ...config.redis, publisher, claims, logger: dependencies.logger });
+  const consumer =
+    config.redis &&
+    createRedisBroadcastConsumer({ ...config.redis, publisher, claims, logger: dependencies.logger, watchRedisClient: dependencies.metrics.watchRedisClient });
   const plugins: Plugin[] = config.pusher
     ? [usePusherHttpApi({ credentials: config.pusher, publisher, maxBodyBytes: dependencies.maxPayloadBytes, logger: dependencies.logger })]
     : [];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Logger } from '../observability/logger';
+import type { WatchRedisClient } from '../observability/metrics';
 import { parseRedisBroadcast, type LaravelBroadcast } from './laravel-message';
 import type { LaravelPublisher } from './laravel-publisher';
 
@@ -10,6 +11,8 @@ export interface RedisBroadcastConsumerOptions {
   /** Laravel's `database.redis.options.prefix` (LARAVEL_REDIS_PREFIX), in front of every channel. */
   readonly prefix: string;
   readonly publisher: LaravelPublisher;
+  /** Told of each connection, to follow its state. */
+  readonly watchRedisClient?: WatchRedisClient;
   /**
    * The Redis the processes of this service share (REDIS_URL and REDIS_KEY_PREFIX), where they
    * claim each Laravel message. Absent with the in-memory bus: a process is then a service of
@@ -62,7 +65,7 @@ export function prefixPattern(prefix: string): string {
  * subscription is renewed by ioredis on reconnection. Messages Laravel publishes while no
  * process is subscribed are lost, as with any Redis pub/sub.
  */
-export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, logger }: RedisBroadcastConsumerOptions) {
+export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, logger, watchRedisClient }: RedisBroadcastConsumerOptions) {
   const log = logger.child({ component: 'laravel-redis' });
   const subscriber = new Redis(url, {
     retryStrategy,
@@ -87,6 +90,7 @@ export function createRedisBroadcastConsumer({ url, prefix, publisher, claims, l
     ['laravel-claims', claimer],
   ] as const) {
     if (!client) continue;
+    watchRedisClient?.(client, 'laravel');
     // Without an error listener ioredis reports every failed reconnect as an unhandled error.
     client.on('error', (error: Error) => log.warn({ role, err: error.message }, 'redis connection error'));
     client.on('ready', () => log.info({ role }, 'redis connection ready'));

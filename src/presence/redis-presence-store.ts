@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import type { WatchRedisClient } from '../observability/metrics';
 import type { Logger } from 'pino';
 import type { Visibility } from '../events/payloads';
 import { BusUnavailableError } from '../pubsub/event-bus';
@@ -10,6 +11,8 @@ export interface RedisPresenceStoreOptions {
   readonly keyPrefix: string;
   readonly logger: Logger;
   readonly timing?: PresenceTiming;
+  /** Told of the connection, to follow its state. */
+  readonly watchRedisClient?: WatchRedisClient;
 }
 
 const READY_WAIT_MS = 2_000;
@@ -24,10 +27,17 @@ const retryStrategy = (attempt: number): number => Math.min(50 * attempt, 1000);
  *
  * One connection, failing fast while Redis is away (no offline queue), like the bus's publisher.
  */
-export function createRedisPresenceStore({ url, keyPrefix, logger, timing = DEFAULT_PRESENCE_TIMING }: RedisPresenceStoreOptions): PresenceStore {
+export function createRedisPresenceStore({
+  url,
+  keyPrefix,
+  logger,
+  timing = DEFAULT_PRESENCE_TIMING,
+  watchRedisClient,
+}: RedisPresenceStoreOptions): PresenceStore {
   const log = logger.child({ component: 'redis-presence-store' });
   const redis = new Redis(url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'mechamap-realtime:presence' });
   redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
+  watchRedisClient?.(redis, 'presence');
 
   /** Waits a moment for a connection being made (at start, or after a blip) rather than failing at once. */
   const whenReady = (): Promise<void> =>

@@ -1,10 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { makeSelfSignedCertificate } from '../utils/certificates';
 import { openRawSocket } from '../utils/raw-socket';
-import { startTestApp } from '../utils/test-app';
+import { startTestApp, type TestApp } from '../utils/test-app';
 
 /** The common name of the certificate a new TLS connection is served. */
 function servedCommonName(port: number): Promise<string> {
@@ -17,11 +18,19 @@ function servedCommonName(port: number): Promise<string> {
   });
 }
 
+const notAfterSeconds = (pem: string) => Math.floor(Date.parse(new X509Certificate(pem).validTo) / 1000);
+
+/** What /metrics reports as the served certificate's expiry (read from the registry it serializes). */
+async function certificateExpiryMetric(server: TestApp): Promise<number | undefined> {
+  const metric = await server.app.metrics.registry.getSingleMetric('realtime_tls_certificate_expiry_timestamp_seconds')?.get();
+  return metric?.values[0]?.value;
+}
+
 describe('native TLS', () => {
-  it('serves wss:// and picks up a renewed certificate without a restart, keeping open sockets', async () => {
+  it('serves wss:// and picks up a renewed certificate without a restart, keeping open sockets, reporting its expiry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tls-'));
     const first = makeSelfSignedCertificate(dir, 'first');
-    const renewed = makeSelfSignedCertificate(dir, 'renewed');
+    const renewed = makeSelfSignedCertificate(dir, 'renewed', undefined, 30);
     const live = { certFile: join(dir, 'live.crt'), keyFile: join(dir, 'live.key') };
     copyFileSync(first.certFile, live.certFile);
     copyFileSync(first.keyFile, live.keyFile);
@@ -33,6 +42,7 @@ describe('native TLS', () => {
     before.send({ type: 'connection_init' });
     await before.nextMessage('connection_ack');
     expect(await servedCommonName(port)).toBe('first');
+    expect(await certificateExpiryMetric(server)).toBe(notAfterSeconds(first.cert));
 
     copyFileSync(renewed.keyFile, live.keyFile);
     copyFileSync(renewed.certFile, live.certFile);
@@ -42,6 +52,8 @@ describe('native TLS', () => {
       expect(Date.now() - renewedAt).toBeLessThan(5000);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+
+    expect(await certificateExpiryMetric(server)).toBe(notAfterSeconds(renewed.cert));
 
     const after = await openRawSocket(server.wsUrl, { ca: renewed.cert });
     after.send({ type: 'connection_init' });

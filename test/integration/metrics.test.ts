@@ -1,0 +1,93 @@
+import { errorCodes, postGraphQL } from '../utils/http';
+import { PUBLISH_NOTIFICATION } from '../utils/operations';
+import { scrape, valueOf, type Sample } from '../utils/prometheus-text';
+import { REDIS_URL, isolatedPrefix } from '../utils/redis';
+import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
+import { userToken } from '../utils/tokens';
+import { connectClient } from '../utils/ws-client';
+
+const RESUMING = /* GraphQL */ `
+  subscription Resume($userId: ID!, $after: ID) {
+    notification(userId: $userId, after: $after) {
+      id
+      title
+    }
+  }
+`;
+
+/**
+ * One service on Redis, given the traffic a rollout sees (subscribers, a resume, publishes that
+ * succeed and fail, bad tokens on both transports), then scraped as Prometheus would.
+ */
+describe('/metrics after some traffic', () => {
+  let server: TestApp;
+  let samples: Sample[];
+
+  const publish = (userId: string, title: string, token = PUBLISHER_TOKEN) =>
+    postGraphQL<{ publishNotification: { id: string } }>(server.url, PUBLISH_NOTIFICATION, { input: { userId, type: 't', title } }, token);
+
+  beforeAll(async () => {
+    server = await startTestApp({ REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix() });
+    const first = (await publish('80', 'first')).data!.publishNotification.id;
+    await publish('80', 'second');
+
+    // A subscriber that resumes after `first`: one replay, of one notification; then one live delivery.
+    const live = server.expectSubscriptions('notification');
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(80)}`).subscribe<{ notification: { title: string } }>(RESUMING, {
+      userId: '80',
+      after: first,
+    });
+    expect((await subscription.next()).data!.notification.title).toBe('second');
+    await live();
+    await publish('80', 'live');
+    expect((await subscription.next()).data!.notification.title).toBe('live');
+
+    // Refused publishes: a signed-in user (FORBIDDEN), an invalid input (BAD_USER_INPUT).
+    expect(errorCodes(await publish('80', 'not yours', await userToken(81)))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await postGraphQL(server.url, PUBLISH_NOTIFICATION, { input: { userId: '80', type: 't' } }, PUBLISHER_TOKEN))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    // Bad tokens: expired over HTTP (through the fast path, handed to Yoga), a wrong secret on a WebSocket.
+    expect(errorCodes(await publish('80', 'expired', await userToken(80, { expiresInSeconds: -10 })))).toEqual(['UNAUTHENTICATED']);
+    const refused = connectClient(server.wsUrl, `Bearer ${await userToken(80, { secret: 'not-ours' })}`);
+    expect((await refused.closed).code).toBe(4403);
+
+    samples = await scrape(server.origin);
+  });
+
+  it('counts publish outcomes by mutation and extensions.code, fast path included', () => {
+    expect(valueOf(samples, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'OK' })).toBe(3);
+    expect(valueOf(samples, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'FORBIDDEN' })).toBe(1);
+    expect(valueOf(samples, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'BAD_USER_INPUT' })).toBe(1);
+  });
+
+  it('counts each refused token once, by reason', () => {
+    expect(valueOf(samples, 'realtime_auth_failures_total', { reason: 'expired' })).toBe(1);
+    expect(valueOf(samples, 'realtime_auth_failures_total', { reason: 'bad_signature' })).toBe(1);
+    expect(valueOf(samples, 'realtime_auth_failures_total')).toBe(2);
+  });
+
+  it('counts WebSocket closes by code, and a refused connection as a failed one', () => {
+    expect(valueOf(samples, 'realtime_websocket_connections_opened_total')).toBe(2);
+    expect(valueOf(samples, 'realtime_websocket_closes_total', { code: '4403' })).toBe(1);
+    expect(valueOf(samples, 'realtime_websocket_connection_failures_total', { code: '4403' })).toBe(1);
+    expect(valueOf(samples, 'realtime_websocket_connections')).toBe(1);
+  });
+
+  it('counts replays served and the notifications they replayed', () => {
+    expect(valueOf(samples, 'realtime_replays_total')).toBe(1);
+    expect(valueOf(samples, 'realtime_notifications_replayed_total')).toBe(1);
+  });
+
+  it('has the delivery latency in buckets that resolve 1 to 100 ms', () => {
+    const bounds = samples
+      .filter((sample) => sample.name === 'realtime_delivery_latency_seconds_bucket' && sample.labels['field'] === 'notification')
+      .map((sample) => sample.labels['le']);
+    expect(bounds).toEqual(expect.arrayContaining(['0.001', '0.002', '0.005', '0.01', '0.02', '0.05', '0.075', '0.1']));
+    expect(valueOf(samples, 'realtime_delivery_latency_seconds_count', { field: 'notification' })).toBe(2);
+  });
+
+  it('reports each Redis role connected', () => {
+    for (const role of ['bus', 'history', 'presence']) expect(valueOf(samples, 'realtime_redis_connected', { role })).toBe(1);
+  });
+});
