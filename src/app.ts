@@ -97,6 +97,8 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     });
 
   let stopping = false;
+  const isReady = () => !stopping && bus.isConnected();
+  metrics.reportReadiness(isReady);
   const yoga = createYogaServer({
     resolverDependencies: {
       bus,
@@ -111,7 +113,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     identifyCaller: identifyCountingFailures,
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
-    isReady: () => !stopping && bus.isConnected(),
+    isReady,
     plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? []), publishOutcomes.plugin],
   });
 

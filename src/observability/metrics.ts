@@ -176,6 +176,16 @@ export function createMetrics() {
     labelNames: ['role'],
     registers: [registry],
   });
+  let isReady = () => false;
+  new Gauge({
+    name: 'realtime_ready',
+    help: 'Whether the process is ready (1: /readyz answers 200) or not (0: 503); across workers, the least ready',
+    aggregator: 'min',
+    registers: [registry],
+    collect() {
+      this.set(isReady() ? 1 : 0);
+    },
+  });
 
   // Label children looked up once: prom-client hashes the labels object on every inc/observe.
   const childOf = <Child>(make: (label: string) => Child) => {
@@ -254,6 +264,10 @@ export function createMetrics() {
         update();
       };
     }) as WatchRedisClient,
+    /** Where `realtime_ready` reads readiness from: what /readyz answers by. */
+    reportReadiness(ready: () => boolean) {
+      isReady = ready;
+    },
     subscriptionStarted: (field: SubscriptionField) => adjustLive(field, 1),
     subscriptionEnded: (field: SubscriptionField) => adjustLive(field, -1),
     /** `delta` subscriptions of `field` became live (positive) or ended (negative) at once. */
