@@ -147,6 +147,8 @@ export function createMetrics() {
     labelNames: ['reason'],
     registers: [registry],
   });
+  // Every reason from the start, so that a rate over them is 0 rather than absent.
+  for (const reason of ['bad_signature', 'expired', 'issuer_audience', 'malformed'] satisfies AuthFailureReason[]) authFailures.inc({ reason }, 0);
   const publishOutcomes = new Counter({
     name: 'realtime_publish_outcomes_total',
     help: "Publish mutations answered, by mutation field and outcome (OK, or the error's extensions.code)",
@@ -248,6 +250,7 @@ export function createMetrics() {
       let clients = redisClients.get(role);
       if (!clients) redisClients.set(role, (clients = new Set()));
       clients.add(client);
+      redisReconnects.inc({ role }, 0); // 0, not absent, until the first reconnect
       const update = () => updateRedisRole(role);
       const reconnecting = () => {
         redisReconnects.inc({ role });

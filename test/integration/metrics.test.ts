@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { errorCodes, postGraphQL } from '../utils/http';
+import { dashboardExpressions, metricNamesIn, MTAIL_PROGRAM, rules } from '../utils/monitoring-files';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
 import { scrape, valueOf, type Sample } from '../utils/prometheus-text';
 import { REDIS_URL, isolatedPrefix } from '../utils/redis';
@@ -89,5 +91,45 @@ describe('/metrics after some traffic', () => {
 
   it('reports each Redis role connected', () => {
     for (const role of ['bus', 'history', 'presence']) expect(valueOf(samples, 'realtime_redis_connected', { role })).toBe(1);
+  });
+});
+
+/**
+ * Read by the rules or the dashboard, yet not exported by a service without TLS: each is
+ * checked where it comes from.
+ */
+const EXPORTED_ELSEWHERE: Record<string, () => void> = {
+  // Prometheus' own, per scrape target.
+  up: () => {},
+  // Exported with TLS on: test/integration/tls.test.ts checks its value.
+  realtime_tls_certificate_expiry_timestamp_seconds: () => {},
+  // nginx's access log through mtail: the program must declare it.
+  nginx_realtime_stack_requests_total: () => expect(readFileSync(MTAIL_PROGRAM, 'utf8')).toMatch(/^counter nginx_realtime_stack_requests_total by stack$/m),
+};
+
+describe('every metric the dashboard and the alert rules read', () => {
+  const recorded = new Set(rules().flatMap((rule) => (rule.record ? [rule.record] : [])));
+  const read = [...new Set([...rules().map((rule) => rule.expr), ...dashboardExpressions()].flatMap(metricNamesIn))].sort();
+
+  it('reads some of each kind (the extraction sees them)', () => {
+    expect(read).toEqual(expect.arrayContaining(['realtime_delivery_latency_seconds_bucket', 'realtime:delivery_latency_seconds:p99_5m', 'up']));
+  });
+
+  it('is exported by a live service, recorded by a rule, or comes from a known place', async () => {
+    const server = await startTestApp({ REDIS_URL, REDIS_KEY_PREFIX: isolatedPrefix() });
+    // Some traffic, so that labelled series exist: a subscriber, a delivery, a failed connection.
+    const live = server.expectSubscriptions('notification');
+    const subscription = connectClient(server.wsUrl, `Bearer ${await userToken(90)}`).subscribe<{ notification: { title: string } }>(RESUMING, {
+      userId: '90',
+    });
+    await live();
+    await postGraphQL(server.url, PUBLISH_NOTIFICATION, { input: { userId: '90', type: 't', title: 'hello' } }, PUBLISHER_TOKEN);
+    await subscription.next();
+    expect((await connectClient(server.wsUrl, 'Bearer not-a-token').closed).code).toBe(4403);
+    const exported = new Set((await scrape(server.origin)).map((sample) => sample.name));
+
+    const missing = read.filter((name) => !exported.has(name) && !recorded.has(name) && !(name in EXPORTED_ELSEWHERE));
+    expect(missing).toEqual([]);
+    for (const name of read.filter((name) => name in EXPORTED_ELSEWHERE)) EXPORTED_ELSEWHERE[name]!();
   });
 });

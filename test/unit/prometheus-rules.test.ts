@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { dashboardExpressions, RULE_FILES, RULES_DIR, rules } from '../utils/monitoring-files';
 import { describeWithProgram, findProgram } from '../utils/programs';
 
 const PROMTOOL = findProgram('promtool');
-export const RULES_DIR = join(__dirname, '..', '..', 'deploy', 'prometheus');
-export const RULE_FILES = ['realtime.rules.yml', 'rollout-split.rules.yml'].map((file) => join(RULES_DIR, file));
 const TEST_DIR = join(RULES_DIR, 'tests');
 const TEST_FILES = readdirSync(TEST_DIR)
   .filter((file) => file.endsWith('.test.yml'))
@@ -22,12 +22,7 @@ interface RuleTest {
   readonly alert_rule_test?: AlertTest[];
 }
 
-const alertNames = (): string[] =>
-  RULE_FILES.flatMap((file) =>
-    (parse(readFileSync(file, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string }> }> }).groups.flatMap((group) =>
-      group.rules.flatMap((rule) => (rule.alert ? [rule.alert] : [])),
-    ),
-  );
+const alertNames = (): string[] => rules().flatMap((rule) => (rule.alert ? [rule.alert] : []));
 const ruleTests = (): RuleTest[] => TEST_FILES.flatMap((file) => (parse(readFileSync(file, 'utf8')) as { tests: RuleTest[] }).tests);
 
 describeWithProgram(PROMTOOL, 'prometheus (for promtool)', 'deploy/prometheus rules', () => {
@@ -42,6 +37,15 @@ describeWithProgram(PROMTOOL, 'prometheus (for promtool)', 'deploy/prometheus ru
     const result = await promtool('test', 'rules', ...TEST_FILES).catch((error: { stdout: string; stderr: string }) => error);
     expect(result.stderr + result.stdout).not.toMatch(/FAILED/);
     expect(result.stdout.match(/SUCCESS/g)).toHaveLength(TEST_FILES.length);
+  });
+
+  it('has a dashboard whose every query is PromQL promtool accepts', async () => {
+    // promtool checks expressions only inside rule files: each panel's query as a recording rule.
+    const file = join(mkdtempSync(join(tmpdir(), 'dashboard-rules-')), 'dashboard.rules.yml');
+    const records = dashboardExpressions().map((expr, index) => ({ record: `dashboard:panel_query_${index}`, expr }));
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules: records }] }));
+    const { stdout } = await promtool('check', 'rules', file);
+    expect(stdout).toContain(`SUCCESS: ${records.length} rules found`);
   });
 
   it.each(alertNames())('%s has a test that fires it and one where it stays quiet', (alertname) => {
