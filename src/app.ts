@@ -33,6 +33,7 @@ import { createReservationTokens } from './transport/sse/reservation-token';
 import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
 import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
 import { createAcmeTls } from './tls/create-acme-tls';
+import { createAdminView } from './admin/create-admin-view';
 
 /**
  * Publishes over HTTP wait while more notification deliveries than this are queued in the
@@ -96,6 +97,8 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       claims: config.bus.kind === 'redis' ? config.bus : undefined,
     });
 
+  const admin = config.admin && createAdminView(config.admin, config.bus, { history, metrics, logger });
+
   let stopping = false;
   const isReady = () => !stopping && bus.isConnected();
   metrics.reportReadiness(isReady);
@@ -114,7 +117,13 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
     isReady,
-    plugins: [useMetricsEndpoint(metrics.registry), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? []), publishOutcomes.plugin],
+    plugins: [
+      useMetricsEndpoint(metrics.registry),
+      ...useQueryLimits(config.limits),
+      ...(laravel?.plugins ?? []),
+      ...(admin ? [admin.plugin] : []),
+      publishOutcomes.plugin,
+    ],
   });
 
   const documents = createDocumentCache();
@@ -211,6 +220,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
         resolve();
       });
     });
+    admin?.start();
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `${config.tls || config.acme ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
@@ -234,6 +244,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);
+    await admin?.stop();
     await laravel?.close();
     await laravelAccess?.close();
     await presence.close();

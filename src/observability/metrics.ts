@@ -26,6 +26,15 @@ export type WatchRedisClient = (client: Redis | Cluster, role: RedisRole) => () 
  */
 export const DELIVERY_LATENCY_BUCKETS = [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** What the admin view's heartbeat reads from a process's metrics. */
+export interface ProcessSnapshot {
+  readonly connections: number;
+  readonly subscriptions: number;
+  readonly deliveredTotal: number;
+  /** [upper bound in seconds, deliveries at most that late so far], ascending, ending with Infinity. */
+  readonly latencyBuckets: ReadonlyArray<readonly [number, number]>;
+}
+
 /** prom-client default metrics whose cost grows with the number of open sockets. */
 const PER_HANDLE_DEFAULT_METRICS = [
   'nodejs_active_handles',
@@ -293,6 +302,23 @@ export function createMetrics() {
       laravelAuthUnavailable.set(outcome === 'unavailable' ? 1 : 0);
     },
     liveSubscriptions: (field: SubscriptionField) => liveByField.get(field) ?? 0,
+    /** This process's counts as the admin view shows them: totals only grow, the buckets are cumulative. */
+    async snapshot(): Promise<ProcessSnapshot> {
+      const [open, handed, latencies] = await Promise.all([connections.get(), delivered.get(), latency.get()]);
+      const buckets = new Map<number, number>();
+      for (const { metricName, labels, value } of latencies.values) {
+        if (metricName !== 'realtime_delivery_latency_seconds_bucket') continue;
+        const bound = (labels as Record<string, string | number | undefined>)['le'];
+        const le = bound === '+Inf' ? Infinity : Number(bound);
+        buckets.set(le, (buckets.get(le) ?? 0) + value);
+      }
+      return {
+        connections: open.values[0]?.value ?? 0,
+        subscriptions: [...liveByField.values()].reduce((sum, live) => sum + live, 0),
+        deliveredTotal: handed.values.reduce((sum, { value }) => sum + value, 0),
+        latencyBuckets: [...buckets].sort(([a], [b]) => a - b),
+      };
+    },
     /** How many subscriptions of `field` have ever become live: it only grows. */
     startedSubscriptions: (field: SubscriptionField) => startedByField.get(field) ?? 0,
     /** Calls `listener` whenever a subscription becomes live or ends; returns the undo. */
