@@ -210,6 +210,12 @@ export function createMetrics() {
   const publishedOf = childOf((kind) => published.labels({ kind }));
   const deliveredOf = childOf((field) => delivered.labels({ field }));
   const latencyOf = childOf((field) => latency.labels({ field }));
+  const closesOf = childOf((code) => closes.labels({ code }));
+  const failuresOf = childOf((code) => connectionFailures.labels({ code }));
+  const outcomeOf = childOf((key) => {
+    const [field, code] = key.split('\u0000') as [string, string];
+    return publishOutcomes.labels({ field, code });
+  });
 
   /** Every Redis client watched, by role: a role is connected when all of its clients are. */
   const redisClients = new Map<RedisRole, Set<Redis | Cluster>>();
@@ -239,13 +245,13 @@ export function createMetrics() {
     connectionClosed(code: number, acknowledged: boolean) {
       connections.dec();
       const label = closeCodeLabel(code);
-      closes.inc({ code: label });
-      if (!acknowledged && code !== 1000 && code !== 1001 && code !== 1005) connectionFailures.inc({ code: label });
+      closesOf(label).inc();
+      if (!acknowledged && code !== 1000 && code !== 1001 && code !== 1005) failuresOf(label).inc();
     },
     slowConsumerCut: () => slowConsumerCuts.inc(),
     authFailed: (reason: AuthFailureReason) => authFailures.inc({ reason }),
     /** A publish mutation's root `field` was answered: `code` is null on success, else its error's extensions.code. */
-    publishAnswered: (field: string, code: string | null) => publishOutcomes.inc({ field, code: code === null ? 'OK' : errorCodeLabel(code) }),
+    publishAnswered: (field: string, code: string | null) => outcomeOf(`${field}\u0000${code === null ? 'OK' : errorCodeLabel(code)}`).inc(),
     /** A resuming subscriber was served `count` retained notifications. */
     replayServed(count: number) {
       replays.inc();
