@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { errorCodes, postGraphQL } from '../utils/http';
 import { dashboardExpressions, metricNamesIn, MTAIL_PROGRAM, rules } from '../utils/monitoring-files';
-import { PUBLISH_NOTIFICATION } from '../utils/operations';
+import { PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION } from '../utils/operations';
+import { openRawSocket } from '../utils/raw-socket';
 import { scrape, valueOf, type Sample } from '../utils/prometheus-text';
 import { REDIS_URL, isolatedPrefix } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
@@ -131,5 +132,26 @@ describe('every metric the dashboard and the alert rules read', () => {
     const missing = read.filter((name) => !exported.has(name) && !recorded.has(name) && !(name in EXPORTED_ELSEWHERE));
     expect(missing).toEqual([]);
     for (const name of read.filter((name) => name in EXPORTED_ELSEWHERE)) EXPORTED_ELSEWHERE[name]!();
+  });
+});
+
+describe('a client that stops reading', () => {
+  it('is cut off and counted as a slow consumer', async () => {
+    const server = await startTestApp({ MAX_BUFFERED_BYTES: '65536', MAX_PAYLOAD_BYTES: '1048576' });
+    const reader = await openRawSocket(server.wsUrl);
+    reader.send({ type: 'connection_init' });
+    await reader.nextMessage('connection_ack');
+    const live = server.expectSubscriptions('forumActivity');
+    reader.send({ id: '1', type: 'subscribe', payload: { query: 'subscription { forumActivity(forumId: "f-slow") { id excerpt } }' } });
+    await live();
+    // The client stops reading: what it is sent piles up in the kernel's buffers, then in the server's.
+    (reader.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const excerpt = 'x'.repeat(900_000);
+    const cuts = () => server.app.metrics.registry.getSingleMetric('realtime_slow_consumer_disconnects_total')!.get();
+    while ((await cuts()).values[0]?.value !== 1) {
+      const published = await postGraphQL(server.url, PUBLISH_FORUM_ACTIVITY, { input: { kind: 'POST_CREATED', forumId: 'f-slow', excerpt } }, PUBLISHER_TOKEN);
+      expect(published.errors).toBeUndefined();
+    }
+    expect(valueOf(await scrape(server.origin), 'realtime_slow_consumer_disconnects_total')).toBe(1);
   });
 });
