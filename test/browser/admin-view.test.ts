@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../utils/chromium';
 import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION } from '../utils/operations';
 import { postGraphQL } from '../utils/http';
 import { startServicePair, type ServiceProcess } from '../utils/service-process';
@@ -8,9 +9,6 @@ import { PUBLISHER_TOKEN, startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
 
-/** Debian's chromium, as test/browser/live-page.test.ts launches it. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Set to a folder to (re)take the README's screenshot (docs/screenshots). */
 const SCREENSHOTS = process.env['SCREENSHOT_DIR'];
 const ADMIN_TOKEN = 'admin-token-for-the-admin-view-test';
@@ -33,7 +31,7 @@ describe('the admin view of two processes, in a real browser', () => {
 
   beforeAll(async () => {
     processes = await startServicePair({ ADMIN: 'on', ADMIN_TOKENS: ADMIN_TOKEN, LOG_LEVEL: 'info' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
