@@ -15,8 +15,11 @@ export type LaravelOutcome = 'published' | 'duplicate' | 'unknown_channel' | 'un
 export type LaravelAuthOutcome = 'allowed' | 'refused' | 'unavailable';
 
 export type { AuthFailureReason };
-/** What a Redis connection is for; one process may hold several per role. */
-export type RedisRole = 'bus' | 'history' | 'presence' | 'laravel';
+/**
+ * What a Redis connection is for, as the code that makes it names it (`bus`, `history`,
+ * `presence`, `laravel`): a small fixed set, never anything from a request.
+ */
+export type RedisRole = string;
 /** Follows a Redis client's connection state under a role; returns the undo. */
 export type WatchRedisClient = (client: Redis | Cluster, role: RedisRole) => () => void;
 
