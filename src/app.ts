@@ -13,7 +13,7 @@ import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
-import { createPublishOutcomes } from './observability/use-publish-outcomes';
+import { usePublishOutcomes } from './observability/use-publish-outcomes';
 import { countingReplays } from './observability/counting-replays';
 import { certificateNotAfterMs } from './observability/certificate-expiry';
 import { createPresenceStore } from './presence/create-presence-store';
@@ -83,7 +83,6 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
   const identifyCaller = laravelAccess ? laravelAccess.rememberingTokens(identifyUser) : identifyUser;
   /** For every place where a refused token becomes the answer; the fast path and the SSE route hand those to Yoga. */
   const identifyCountingFailures = countingAuthFailures(identifyCaller, metrics.authFailed);
-  const publishOutcomes = createPublishOutcomes(metrics.publishAnswered);
 
   const laravel =
     config.laravel &&
@@ -122,7 +121,7 @@ export function createApp(config: Config, { logger, graphiqlHeaders, busConnectT
       ...useQueryLimits(config.limits),
       ...(laravel?.plugins ?? []),
       ...(admin ? [admin.plugin] : []),
-      publishOutcomes.plugin,
+      usePublishOutcomes(metrics.publishAnswered),
     ],
   });
 

@@ -28,21 +28,17 @@ function outcomesOf(document: DocumentNode, operationName: string | null | undef
 
 /**
  * Counts every mutation's outcome by root field and `extensions.code`, reading the result as
- * Yoga's execute hands it back, on every transport. Placed after useBadUserInputCode, so a
- * request error already has the code clients see. A publisher's mutation that succeeds on the
- * HTTP fast path never reaches execute: that path reports it through `record`. A request
- * refused before it runs (a bad token) is counted by realtime_auth_failures_total instead.
+ * Yoga's execute hands it back, on every transport (the HTTP fast path runs Yoga's execute
+ * too). Placed after useBadUserInputCode, so a request error already has the code clients see.
+ * A request refused before it runs (a bad token) is counted by realtime_auth_failures_total.
  */
-export function createPublishOutcomes(publishAnswered: PublishAnswered) {
-  const record = (document: DocumentNode, operationName: string | null | undefined, result: ExecutionResult) => {
-    for (const [field, code] of outcomesOf(document, operationName, result)) publishAnswered(field, code);
-  };
-  const plugin: Plugin = {
+export function usePublishOutcomes(publishAnswered: PublishAnswered): Plugin {
+  return {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result }) => {
-        if (!isAsyncIterable(result)) record(args.document, args.operationName, result);
+        if (isAsyncIterable(result)) return;
+        for (const [field, code] of outcomesOf(args.document, args.operationName, result)) publishAnswered(field, code);
       },
     }),
   };
-  return { plugin, record };
 }

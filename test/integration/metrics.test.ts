@@ -58,7 +58,7 @@ describe('/metrics after some traffic', () => {
     samples = await scrape(server.origin);
   });
 
-  it('counts publish outcomes by mutation and extensions.code, fast path included', () => {
+  it('counts publish outcomes by mutation and extensions.code, the HTTP fast path included', () => {
     expect(valueOf(samples, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'OK' })).toBe(3);
     expect(valueOf(samples, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'FORBIDDEN' })).toBe(1);
     expect(valueOf(samples, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'BAD_USER_INPUT' })).toBe(1);
