@@ -35,7 +35,7 @@ async function stackCounts(accessLogFile: string): Promise<{ graphql: number; re
   };
 }
 
-/** The staff preview cookies Laravel would set, signed with docker/nginx.conf's secret. */
+/** The staff preview cookies Laravel would set, signed with the nginx site's secret. */
 function previewCookies(bucket: string, expiresAt: number, secret = /secure_link_md5 "[^"]* ([^"]+)";/.exec(readFileSync(NGINX_SITE, 'utf8'))![1]!): string {
   const signature = createHash('md5').update(`${expiresAt}${bucket} ${secret}`).digest('base64url');
   return `realtime_bucket=${bucket}; realtime_preview=${signature}; realtime_preview_expires=${expiresAt}`;
