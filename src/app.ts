@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { createCallerIdentifier } from './auth/identify-caller';
+import { readFileSync } from 'node:fs';
+import { countingAuthFailures, createCallerIdentifier } from './auth/identify-caller';
 import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
@@ -16,6 +17,9 @@ import { useMetricsEndpoint } from './observability/use-metrics-endpoint';
 import { createThreadState } from './threads/create-thread-state';
 import { createRedisClients } from './redis/redis-clients';
 import { openSharedState } from './redis/shared-state';
+import { usePublishOutcomes } from './observability/use-publish-outcomes';
+import { countingReplays } from './observability/counting-replays';
+import { certificateNotAfterMs } from './observability/certificate-expiry';
 import { createDelivery } from './history/create-delivery';
 import { createLaravelBridge } from './laravel/create-laravel-bridge';
 import { createLaravelChannelAccess } from './graphql/laravel-channel-access';
@@ -32,6 +36,7 @@ import { createReservationTokens } from './transport/sse/reservation-token';
 import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
 import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
 import { createAcmeTls } from './tls/create-acme-tls';
+import { createAdminView } from './admin/create-admin-view';
 
 /**
  * Publishes over HTTP wait while more notification deliveries than this are queued in the
@@ -76,14 +81,18 @@ export function createApp(
   { logger, graphiqlHeaders, renderMetrics, busConnectTimeoutMs = 5000, subscriptionHooks, keepBearerTokens }: AppOptions,
 ) {
   const metrics = createMetrics();
-  const redisClients = createRedisClients(logger);
+  const redisClients = createRedisClients(logger, metrics.watchRedisClient);
   const shared = openSharedState(config.bus, redisClients);
-  const { bus, history } = createDelivery(shared, config.replay, logger);
+  const delivery = createDelivery(shared, config.replay, logger);
+  const { bus } = delivery;
+  const history = countingReplays(delivery.history, metrics.replayServed);
   const threads = createThreadState(shared, logger);
   // LARAVEL_AUTH_URL: routes/channels.php decides private and presence channels (the pipeline's hooks).
   const laravelAccess = config.laravel?.auth && createLaravelChannelAccess({ config: config.laravel.auth, channelMap: config.channelMap, metrics, logger });
   const identifyUser = createCallerIdentifier(createUserTokenVerifier(config.jwt), createPublisherTokenMatcher(config.publisherTokens));
   const identifyCaller = laravelAccess ? laravelAccess.rememberingTokens(identifyUser) : identifyUser;
+  /** For every place where a refused token becomes the answer; the fast path and the SSE route hand those to Yoga. */
+  const identifyCountingFailures = countingAuthFailures(identifyCaller, metrics.authFailed);
 
   const laravel =
     config.laravel &&
@@ -98,7 +107,11 @@ export function createApp(
       redisClients,
     });
 
+  const admin = config.admin && createAdminView(config.admin, shared, { history, metrics, logger });
+
   let stopping = false;
+  const isReady = () => !stopping && bus.isConnected();
+  metrics.reportReadiness(isReady);
   const yoga = createYogaServer({
     resolverDependencies: {
       bus,
@@ -112,11 +125,17 @@ export function createApp(
       channelMap: config.channelMap,
       laravelAccess,
     },
-    identifyCaller,
+    identifyCaller: identifyCountingFailures,
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
-    isReady: () => !stopping && bus.isConnected(),
-    plugins: [useMetricsEndpoint(metrics.registry, renderMetrics?.(metrics.registry)), ...useQueryLimits(config.limits), ...(laravel?.plugins ?? [])],
+    isReady,
+    plugins: [
+      useMetricsEndpoint(metrics.registry, renderMetrics?.(metrics.registry)),
+      ...useQueryLimits(config.limits),
+      ...(laravel?.plugins ?? []),
+      ...(admin ? [admin.plugin] : []),
+      usePublishOutcomes(metrics.publishAnswered),
+    ],
   });
 
   const documents = createDocumentCache();
@@ -143,7 +162,10 @@ export function createApp(
   const sseWriter = createSseWriter({
     pingIntervalMs: SSE_PING_INTERVAL_MS,
     maxBufferedBytes: config.limits.maxBufferedBytes,
-    onSlowConsumer: (bufferedBytes) => logger.warn({ bufferedBytes }, 'closing an event stream that does not read what it is sent'),
+    onSlowConsumer: (bufferedBytes) => {
+      logger.warn({ bufferedBytes }, 'closing an event stream that does not read what it is sent');
+      metrics.slowConsumerCut();
+    },
   });
   const graphqlHttp = withSseSubscriptions({
     path: GRAPHQL_PATH,
@@ -178,14 +200,16 @@ export function createApp(
     (request, response) => (isGraphQLSseRequest(request.url) ? graphqlSse : graphqlHttp)(request, response),
     config.tls ?? (config.acme && 'deferred'),
   );
-  const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger) : () => {};
+  const certificateLoaded = (cert: Buffer) => metrics.tlsCertificateServed(certificateNotAfterMs(cert));
+  if (config.tls) certificateLoaded(readFileSync(config.tls.certFile));
+  const stopTlsReload = config.tls ? reloadTlsOnChange(server as Server, config.tls, logger, certificateLoaded) : () => {};
   const acme =
     config.acme && createAcmeTls({ acme: config.acme, bus: shared, server: server as Server, httpsPort: config.port, host: config.host, metrics, logger });
   const webSocket = attachGraphQLWebSocket({
     server,
     path: GRAPHQL_PATH,
     pipeline,
-    identifyCaller,
+    identifyCaller: identifyCountingFailures,
     metrics,
     logger,
     maxFrameBytes: config.maxFrameBytes,
@@ -208,6 +232,7 @@ export function createApp(
         resolve();
       });
     });
+    admin?.start();
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `${config.tls || config.acme ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`;
@@ -231,6 +256,7 @@ export function createApp(
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);
+    await admin?.stop();
     await laravel?.close();
     await laravelAccess?.close();
     await threads.close();

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import type { UserIdentity } from './caller';
+import type { AuthFailureReason, UserIdentity } from './caller';
 
 export interface UserTokenOptions {
   readonly secret: string;
@@ -8,7 +8,10 @@ export interface UserTokenOptions {
 }
 
 export class InvalidUserTokenError extends Error {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    readonly failure: AuthFailureReason = 'malformed',
+  ) {
     super(reason);
     this.name = 'InvalidUserTokenError';
   }
@@ -32,7 +35,7 @@ export function createUserTokenVerifier(options: UserTokenOptions): VerifyUserTo
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (error) {
-      throw new InvalidUserTokenError(describeJoseError(error));
+      throw new InvalidUserTokenError(describeJoseError(error), classifyJoseError(error));
     }
     const sub: unknown = payload.sub;
     if ((typeof sub !== 'string' && typeof sub !== 'number') || String(sub) === '') {
@@ -52,4 +55,15 @@ function describeJoseError(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is not signed with HS256';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
   return 'the token is not a valid JWT';
+}
+
+function classifyJoseError(error: unknown): AuthFailureReason {
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss' || error.claim === 'aud') return 'issuer_audience';
+    if (error.claim === 'nbf' || error.claim === 'iat') return 'expired';
+    return 'malformed'; // a required claim (exp, sub) missing or of the wrong type
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  return 'malformed';
 }

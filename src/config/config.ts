@@ -30,6 +30,8 @@ export interface Config {
   readonly channelMap: ChannelMap;
   /** Laravel's own broadcasters and channel authorization (src/laravel/); unset unless LARAVEL_REDIS_URL, PUSHER_APP_* or LARAVEL_AUTH_URL are set. */
   readonly laravel?: LaravelConfig;
+  /** The live admin view (ADMIN=on): null when off. `tokens` open it: ADMIN_TOKENS, else the publisher tokens. */
+  readonly admin: { readonly tokens: readonly string[] } | null;
   /** True when the development JWT secret and publisher token are in use. */
   readonly usesDevelopmentSecrets: boolean;
 }

@@ -52,6 +52,19 @@ function flag(env: Environment, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be on or off (got "${raw}")`);
 }
 
+/** A comma-separated list of secrets; undefined when unset; one too short to be a secret is refused. */
+function tokenList(env: Environment, name: string): string[] | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const tokens = raw
+    .split(',')
+    .map((token) => token.trim())
+    .filter((token) => token !== '');
+  if (tokens.length === 0 || tokens.some((token) => token.length < 16))
+    throw new ConfigError(name, 'must list secrets of at least 16 characters, comma-separated');
+  return tokens;
+}
+
 function readableFile(env: Environment, name: string): string | undefined {
   const path = read(env, name);
   if (path === undefined) return undefined;
@@ -304,6 +317,7 @@ export function loadConfig(env: Environment): Config {
     logLevel,
     channelMap: map,
     laravel: laravel(env, bus, map),
+    admin: flag(env, 'ADMIN', false) ? Object.freeze({ tokens: Object.freeze(tokenList(env, 'ADMIN_TOKENS') ?? publisherTokens) }) : null,
     usesDevelopmentSecrets: jwtSecret === DEVELOPMENT_JWT_SECRET || publisherTokens.includes(DEVELOPMENT_PUBLISHER_TOKEN),
   });
 }

@@ -11,7 +11,7 @@ export type RedisClient = Redis | Cluster;
  * that what one process publishes keeps its order); `threads` carries presence, typing slots
  * and thread visibility; `laravel-subscriber` is on Laravel's Redis.
  */
-export type RedisRole = 'commands' | 'subscriber' | 'threads' | 'laravel-subscriber' | 'laravel-claims' | 'acme';
+export type RedisRole = 'commands' | 'subscriber' | 'threads' | 'laravel-subscriber' | 'laravel-claims' | 'acme' | 'admin';
 
 export interface RedisClientOptions {
   /** Connect only on `client.connect()`. */

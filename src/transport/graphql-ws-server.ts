@@ -142,6 +142,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const cutOffIfSlow = (socket: WebSocket) => {
     if (socket.bufferedAmount <= limits.maxBufferedBytes || socket.readyState !== socket.OPEN) return;
     log.warn({ bufferedBytes: socket.bufferedAmount }, 'closing a connection that does not read what it is sent');
+    metrics.slowConsumerCut();
     socket.close(CLOSE_CODES.slowConsumer, 'Slow consumer');
     // A client that reads nothing will not read the close frame either.
     setTimeout(() => socket.terminate(), 1000).unref();
@@ -234,7 +235,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     const closed = graphqlWs.opened(new ProtocolSocket(socket, listen), connection);
     // One listener for all that ends with the socket: each more would cost a wrapper and array room.
     socket.on('close', (code, reason) => {
-      metrics.connectionClosed();
+      metrics.connectionClosed(code, connection.caller !== undefined);
       if (connection.caller) tokenExpiries.forget(socket, connection.caller);
       void closed(code, String(reason));
     });

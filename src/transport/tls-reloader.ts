@@ -7,14 +7,23 @@ import type { TlsFiles } from './http-server';
  * Loads the certificate again whenever its files change (a Let's Encrypt renewal swaps them in
  * place), so new TLS connections get the new certificate without a restart; connections
  * already open keep theirs. `watchFile` polls `stat`, which follows symlinks as certbot lays
- * them out. A pair that cannot be loaded (half written) is logged and the old one kept.
+ * them out. A pair that cannot be loaded (half written) is logged and the old one kept;
+ * `onReloaded` gets each certificate loaded.
  * Returns the stop function.
  */
-export function reloadTlsOnChange(server: Server, files: TlsFiles, logger: Logger, intervalMs = 1000): () => void {
+export function reloadTlsOnChange(
+  server: Server,
+  files: TlsFiles,
+  logger: Logger,
+  onReloaded: (cert: Buffer) => void = () => {},
+  intervalMs = 1000,
+): () => void {
   const log = logger.child({ component: 'tls' });
   const reload = () => {
     try {
-      server.setSecureContext({ cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) });
+      const cert = readFileSync(files.certFile);
+      server.setSecureContext({ cert, key: readFileSync(files.keyFile) });
+      onReloaded(cert);
       log.info({ certFile: files.certFile }, 'reloaded the TLS certificate');
     } catch (error) {
       log.error({ err: (error as Error).message }, 'could not load the changed TLS certificate; keeping the previous one');

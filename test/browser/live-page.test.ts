@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../utils/chromium';
 import { startWebExample, type WebExample } from '../../examples/web/serve';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
@@ -12,17 +13,6 @@ import { isolatedPrefix, REDIS_URL } from '../utils/redis';
 import { PUBLISHER_TOKEN, startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 
-/** Debian's chromium (`apt-get install chromium`), never a downloaded browser; `.ci/run` installs it. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Set to a folder to (re)take the README's screenshots. */
 const SCREENSHOTS = process.env['SCREENSHOT_DIR'];
 
@@ -50,7 +40,7 @@ describe('the live page and GraphiQL in a real browser', () => {
     port = await freePort();
     await startService();
     web = await startWebExample({ port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {

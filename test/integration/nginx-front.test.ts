@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { startFakeReverb, type FakeReverb } from '../utils/fake-reverb';
 import { postGraphQL } from '../utils/http';
 import { NGINX, startNginx, type NginxTargets, type RunningNginx } from '../utils/nginx';
 import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION, PUBLISH_FORUM_ACTIVITY, PUBLISH_NOTIFICATION } from '../utils/operations';
@@ -30,18 +30,9 @@ function waitForCounts(processes: readonly ServiceProcess[], field: string, expe
 
 const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0);
 
-/** The old Reverb: answers HTTP with the path it saw and greets WebSockets, so routing to it shows. */
-async function startFakeReverb(): Promise<{ server: Server; host: string }> {
-  const server = createServer((request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end(`reverb ${request.method} ${request.url}`));
-  const sockets = new WebSocketServer({ server });
-  sockets.on('connection', (socket, request) => socket.send(`reverb websocket ${request.url}`));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, host: `127.0.0.1:${(server.address() as { port: number }).port}` };
-}
-
 describeWithProgram(NGINX, 'nginx', 'docker/nginx.conf with its site in front of two processes on one Redis', () => {
   let processes: ServiceProcess[];
-  let reverb: { server: Server; host: string };
+  let reverb: FakeReverb;
   let targets: NginxTargets;
   let nginx: RunningNginx;
 
@@ -53,8 +44,7 @@ describeWithProgram(NGINX, 'nginx', 'docker/nginx.conf with its site in front of
 
   afterAll(async () => {
     await nginx?.stop();
-    reverb?.server.closeAllConnections();
-    await new Promise((resolve) => reverb?.server.close(resolve));
+    await reverb?.close();
     for (const { child } of processes ?? []) child.kill('SIGKILL');
   });
 

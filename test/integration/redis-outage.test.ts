@@ -1,5 +1,6 @@
 import { errorCodes, postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
+import { scrape, valueOf } from '../utils/prometheus-text';
 import { startPrivateRedis } from '../utils/private-redis';
 import { PUBLISHER_TOKEN, startTestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
@@ -16,7 +17,7 @@ async function millisecondsUntil(what: string, probe: () => Promise<boolean>, li
 }
 
 describe('a Redis that goes away and comes back', () => {
-  it('turns unready within 2 s, refuses publishes, recovers within 2 s, resubscribes, and loses nothing accepted', async () => {
+  it('turns unready within 2 s, refuses publishes, recovers within 2 s, resubscribes, loses nothing accepted, and /metrics tells it all', async () => {
     const redis = await startPrivateRedis();
     const server = await startTestApp({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'outage:' });
     const token = `Bearer ${await userToken(80)}`;
@@ -36,6 +37,11 @@ describe('a Redis that goes away and comes back', () => {
     expect(errorCodes(refused)).toEqual(['UNAVAILABLE']);
     expect(refused.data).toBeNull();
     expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
+    const duringOutage = await scrape(server.origin);
+    expect(['commands', 'subscriber', 'threads'].map((role) => valueOf(duringOutage, 'realtime_redis_connected', { role }))).toEqual([0, 0, 0]);
+    expect(valueOf(duringOutage, 'realtime_ready')).toBe(0);
+    expect(valueOf(duringOutage, 'realtime_redis_reconnects_total', { role: 'commands' })).toBeGreaterThan(0);
+    expect(valueOf(duringOutage, 'realtime_publish_outcomes_total', { field: 'publishNotification', code: 'UNAVAILABLE' })).toBe(1);
 
     const restartedAt = Date.now();
     await redis.start();
@@ -46,6 +52,9 @@ describe('a Redis that goes away and comes back', () => {
       5000 - (Date.now() - restartedAt),
     );
     const resubscribedAfter = Date.now() - restartedAt;
+    const recovered = await scrape(server.origin);
+    expect(['commands', 'subscriber', 'threads'].map((role) => valueOf(recovered, 'realtime_redis_connected', { role }))).toEqual([1, 1, 1]);
+    expect(valueOf(recovered, 'realtime_ready')).toBe(1);
     const after = (await publish('after')).data!.publishNotification.id;
     expect((await subscription.next()).data!.notification).toEqual({ id: after, title: 'after' });
 

@@ -1,10 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { makeSelfSignedCertificate } from '../utils/certificates';
 import { openRawSocket } from '../utils/raw-socket';
-import { startTestApp } from '../utils/test-app';
+import { startTestApp, type TestApp } from '../utils/test-app';
 import { pollUntil } from '../utils/poll';
 
 /** The common name of the certificate a new TLS connection is served. */
@@ -18,11 +19,19 @@ function servedCommonName(port: number): Promise<string> {
   });
 }
 
+const notAfterSeconds = (pem: string) => Math.floor(Date.parse(new X509Certificate(pem).validTo) / 1000);
+
+/** What /metrics reports as the served certificate's expiry (read from the registry it serializes). */
+async function certificateExpiryMetric(server: TestApp): Promise<number | undefined> {
+  const metric = await server.app.metrics.registry.getSingleMetric('realtime_tls_certificate_expiry_timestamp_seconds')?.get();
+  return metric?.values[0]?.value;
+}
+
 describe('native TLS', () => {
-  it('serves wss:// and picks up a renewed certificate without a restart, keeping open sockets', async () => {
+  it('serves wss:// and picks up a renewed certificate without a restart, keeping open sockets, reporting its expiry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tls-'));
     const first = makeSelfSignedCertificate(dir, 'first');
-    const renewed = makeSelfSignedCertificate(dir, 'renewed');
+    const renewed = makeSelfSignedCertificate(dir, 'renewed', undefined, 30);
     const live = { certFile: join(dir, 'live.crt'), keyFile: join(dir, 'live.key') };
     copyFileSync(first.certFile, live.certFile);
     copyFileSync(first.keyFile, live.keyFile);
@@ -34,6 +43,7 @@ describe('native TLS', () => {
     before.send({ type: 'connection_init' });
     await before.nextMessage('connection_ack');
     expect(await servedCommonName(port)).toBe('first');
+    expect(await certificateExpiryMetric(server)).toBe(notAfterSeconds(first.cert));
 
     copyFileSync(renewed.keyFile, live.keyFile);
     copyFileSync(renewed.certFile, live.certFile);
@@ -44,6 +54,8 @@ describe('native TLS', () => {
       timeoutMs: 5000,
       everyMs: 100,
     });
+
+    expect(await certificateExpiryMetric(server)).toBe(notAfterSeconds(renewed.cert));
 
     const after = await openRawSocket(server.wsUrl, { ca: renewed.cert });
     after.send({ type: 'connection_init' });

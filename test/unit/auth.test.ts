@@ -34,15 +34,16 @@ describe('identifying a caller', () => {
   });
 
   it.each([
-    ['no Bearer scheme', async () => 'publisher-secret', 'must be "Bearer <token>"'],
-    ['a wrong issuer', () => token({ issuer: 'someone-else' }), 'iss claim'],
-    ['a wrong audience', () => token({ audience: 'other-app' }), 'aud claim'],
-    ['an expired token', () => token({ expiresInSeconds: -1 }), 'expired'],
-    ['a wrong secret', () => token({ secret: 'other' }), 'signature'],
-    ['an HS512 token', () => token({ algorithm: 'HS512' }), 'HS256'],
-  ])('marks %s invalid, with the reason', async (_case, makeValue, reason) => {
+    ['no Bearer scheme', async () => 'publisher-secret', 'must be "Bearer <token>"', 'malformed'],
+    ['not a JWT', async () => 'Bearer not.a.jwt', 'not a valid JWT', 'malformed'],
+    ['a wrong issuer', () => token({ issuer: 'someone-else' }), 'iss claim', 'issuer_audience'],
+    ['a wrong audience', () => token({ audience: 'other-app' }), 'aud claim', 'issuer_audience'],
+    ['an expired token', () => token({ expiresInSeconds: -1 }), 'expired', 'expired'],
+    ['a wrong secret', () => token({ secret: 'other' }), 'signature', 'bad_signature'],
+    ['an HS512 token', () => token({ algorithm: 'HS512' }), 'HS256', 'bad_signature'],
+  ])('marks %s invalid, with the reason and the failure metrics count it by', async (_case, makeValue, reason, failure) => {
     const value = await makeValue();
     const caller = await identify(value.startsWith('eyJ') ? `Bearer ${value}` : value);
-    expect(caller).toEqual({ kind: 'invalid', reason: expect.stringContaining(reason) });
+    expect(caller).toEqual({ kind: 'invalid', reason: expect.stringContaining(reason), failure });
   });
 });

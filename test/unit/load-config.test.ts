@@ -47,6 +47,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps the admin view off unless ADMIN=on, then opens it with ADMIN_TOKENS, else the publisher tokens', () => {
+    expect(loadConfig({}).admin).toBeNull();
+    expect(loadConfig({ ADMIN: 'on', PUBLISHER_TOKENS: 'publisher-token' }).admin).toEqual({ tokens: ['publisher-token'] });
+    expect(loadConfig({ ADMIN: 'on', ADMIN_TOKENS: 'first-admin-secret, second-admin-secret' }).admin).toEqual({
+      tokens: ['first-admin-secret', 'second-admin-secret'],
+    });
+  });
+
   it.each([
     [{ PORT: '-1' }, 'PORT'],
     [{ PORT: '4000.5' }, 'PORT'],
@@ -56,6 +64,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TLS_CERT_FILE: __filename }, 'TLS_KEY_FILE'],
     [{ PUBLISHER_TOKENS: ' , ' }, 'PUBLISHER_TOKENS'],
+    [{ ADMIN: 'sometimes' }, 'ADMIN'],
+    [{ ADMIN: 'on', ADMIN_TOKENS: 'short' }, 'ADMIN_TOKENS'],
     [{ NODE_ENV: 'production', PUBLISHER_TOKENS: `x,${DEVELOPMENT_PUBLISHER_TOKEN}`, JWT_SECRET: 'y' }, 'PUBLISHER_TOKENS'],
     [{ REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
     [{ REDIS_SENTINELS: 'b:26379', REDIS_CLUSTER_NODES: 'c:7000' }, 'REDIS_CLUSTER_NODES'],

@@ -9,14 +9,14 @@ export interface SelfSignedCertificate {
   readonly key: string;
 }
 
-/** A self-signed P-256 certificate made by openssl as an operator would, named `name` (CN and file names), valid a day. */
-export function makeSelfSignedCertificate(dir: string, name: string, subjectAltName = 'IP:127.0.0.1'): SelfSignedCertificate {
+/** A self-signed P-256 certificate made by openssl as an operator would, named `name` (CN and file names), valid `days`. */
+export function makeSelfSignedCertificate(dir: string, name: string, subjectAltName = 'IP:127.0.0.1', days = 1): SelfSignedCertificate {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   execFileSync(
     'openssl',
     [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'],
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', String(days)],
       ...['-subj', `/CN=${name}`, '-addext', `subjectAltName=${subjectAltName}`, '-keyout', keyFile, '-out', certFile],
     ],
     { stdio: 'ignore' },

@@ -92,6 +92,14 @@ export interface RunningNginx {
   readonly ports: NginxPorts;
   /** The access log, as written so far. */
   accessLog(): string;
+  /** Where nginx writes it (log_format `realtime`). */
+  readonly accessLogFile: string;
+  /**
+   * Renders the config again for `targets` and reloads it as `nginx -s reload` does (SIGHUP to
+   * the master): new requests get the new config, open connections stay on the old workers.
+   * Only for an nginx started `reloadable`.
+   */
+  reload(targets: NginxTargets): Promise<void>;
   /** What `nginx -t` said about the rendered config. */
   readonly testOutput: string;
   stop(): Promise<void>;
@@ -107,20 +115,25 @@ afterAll(async () => {
  * in the foreground as one process (master_process off, so that stopping it can never leave a
  * worker behind holding the port). It is stopped after the test file at the latest.
  */
-export async function startNginx(targets: NginxTargets): Promise<RunningNginx> {
+export async function startNginx(targets: NginxTargets, { reloadable = false } = {}): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx is not installed');
   const prefix = mkdtempSync(join(tmpdir(), 'mechamap-nginx-'));
   const [tls, plain, http] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
   const ports = { tls, plain, http };
   const file = join(prefix, 'nginx.conf');
-  writeFileSync(file, renderNginxConfig(readFileSync(NGINX_CONF, 'utf8'), readFileSync(NGINX_SITE, 'utf8'), targets, ports, prefix));
+  const render = (current: NginxTargets) =>
+    writeFileSync(file, renderNginxConfig(readFileSync(NGINX_CONF, 'utf8'), readFileSync(NGINX_SITE, 'utf8'), current, ports, prefix));
+  render(targets);
   const args = ['-p', `${prefix}/`, '-e', 'stderr', '-c', file];
 
   const tested = await promisify(execFile)(NGINX, [...args, '-t']).catch((error: Error & { stderr?: string }) => {
     throw new Error(`nginx -t refused the rendered docker/nginx.conf and site:\n${error.stderr ?? String(error)}`);
   });
 
-  const child: ChildProcess = spawn(NGINX, [...args, '-g', 'daemon off; master_process off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Reloadable: a master and its workers, stopped by SIGTERM (the master takes its workers down).
+  const child: ChildProcess = spawn(NGINX, [...args, '-g', `daemon off; master_process ${reloadable ? 'on' : 'off'};`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = once(child, 'exit');
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
@@ -132,20 +145,31 @@ export async function startNginx(targets: NginxTargets): Promise<RunningNginx> {
     void exited.then(([code]) => reject(new Error(`nginx exited with ${code}:\n${stderr}`)));
   });
 
+  const workersStarted = () => stderr.split('start worker process').length - 1;
   const origin = `http://127.0.0.1:${plain}`;
+  const accessLogFile = join(prefix, 'mechamap-realtime.access.log');
   let stopped: Promise<void> | undefined;
   const nginx: RunningNginx = {
     origin,
     url: `${origin}/graphql`,
     wsUrl: `ws://127.0.0.1:${plain}/graphql`,
     ports,
-    accessLog: () => readFileSync(join(prefix, 'mechamap-realtime.access.log'), 'utf8'),
+    accessLog: () => readFileSync(accessLogFile, 'utf8'),
+    accessLogFile,
+    async reload(newTargets) {
+      if (!reloadable) throw new Error('this nginx was not started reloadable');
+      render(newTargets);
+      const before = workersStarted();
+      child.kill('SIGHUP');
+      // The master logs a new worker once it has read the new config.
+      while (workersStarted() === before) await once(child.stderr!, 'data');
+    },
     testOutput: tested.stderr,
     stop() {
       running.delete(nginx);
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGKILL');
+          child.kill(reloadable ? 'SIGTERM' : 'SIGKILL');
           await exited;
         }
         rmSync(prefix, { recursive: true, force: true });
