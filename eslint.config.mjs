@@ -118,4 +118,12 @@ export default tseslint.config(
     },
   },
   prettier,
+  {
+    // Code on the client package (ESM, DOM, JSX) is type-checked by its own tsconfigs, which the
+    // project service does not find from these folders.
+    files: ['test/client/**', 'examples/web/**', 'examples/apollo/**', 'examples/urql/**', 'examples/readme/**', 'packages/client/**'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: ['./tsconfig.client.json', './packages/client/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+  },
 );

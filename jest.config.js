@@ -28,7 +28,7 @@ module.exports = {
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit', '<rootDir>/test/contract'] },
-    { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration'], testPathIgnorePatterns: serialFiles },
+    { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration', '<rootDir>/test/client'], testPathIgnorePatterns: serialFiles },
     { ...shared, displayName: 'serial', testMatch: [...serialFiles, '<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

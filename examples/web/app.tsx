@@ -10,7 +10,7 @@ const graphqlUrl = new URLSearchParams(location.search).get('graphql') ?? `ws://
 function userIdOf(token: string): string | null {
   try {
     const claims = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
-    return claims.sub === undefined ? null : String(claims.sub);
+    return typeof claims.sub === 'string' || typeof claims.sub === 'number' ? String(claims.sub) : null;
   } catch {
     return null;
   }

@@ -48,7 +48,7 @@ export function startProcessHeartbeat({ directory, snapshot, intervalMs, logger 
   const beatLogged = () => beat().catch((error: Error) => log.warn({ err: error.message }, 'could not announce this process to the admin view'));
 
   void beatLogged();
-  const timer = setInterval(beatLogged, intervalMs);
+  const timer = setInterval(() => void beatLogged(), intervalMs);
   timer.unref();
   return {
     id,

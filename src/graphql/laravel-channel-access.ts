@@ -76,8 +76,8 @@ export function createLaravelChannelAccess({ config, channelMap, metrics, logger
         return;
       }
       const token = tokens.get(caller);
-      if (field === 'forumActivity' && caller.kind === 'user' && token !== undefined && args['forumId'] != null) {
-        const ahead = forumChannels(caller, String(args['forumId']));
+      if (field === 'forumActivity' && caller.kind === 'user' && token !== undefined && typeof args['forumId'] === 'string') {
+        const ahead = forumChannels(caller, args['forumId']);
         await Promise.all(ahead.map((channel) => authorizer.authorize({ userId: caller.user.id, token, channel })));
       }
     },

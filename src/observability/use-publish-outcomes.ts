@@ -6,7 +6,7 @@ export type PublishAnswered = (field: string, code: string | null) => void;
 
 /** A field whose error carries no code was masked: an unexpected error. */
 const codeOf = (error: GraphQLError | undefined): string | null =>
-  error === undefined ? null : typeof error.extensions?.['code'] === 'string' ? (error.extensions['code'] as string) : 'INTERNAL_SERVER_ERROR';
+  error === undefined ? null : typeof error.extensions?.['code'] === 'string' ? error.extensions['code'] : 'INTERNAL_SERVER_ERROR';
 
 /**
  * Each root field of a mutation with its outcome: the error at its path, or, for a request
@@ -37,7 +37,8 @@ export function usePublishOutcomes(publishAnswered: PublishAnswered): Plugin {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result }) => {
         if (isAsyncIterable(result)) return;
-        for (const [field, code] of outcomesOf(args.document, args.operationName, result)) publishAnswered(field, code);
+        for (const [field, code] of outcomesOf(args.document as DocumentNode, args.operationName as string | null | undefined, result))
+          publishAnswered(field, code);
       },
     }),
   };

@@ -72,7 +72,7 @@ export function runPrimary(count: number, logger: Logger): void {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping every worker');
-    await Promise.all(Object.values(cluster.workers ?? {}).map((worker) => worker && retire(worker)));
+    await Promise.all(Object.values(cluster.workers ?? {}).map((worker) => (worker ? retire(worker) : Promise.resolve())));
     log.info('every worker stopped');
     process.exit(0);
   }

@@ -6,8 +6,8 @@ import {
   type ConnectionState,
   type RealtimeClient,
   type TokenRequest,
+  type Environment,
 } from '@mechamap/realtime-client';
-import type { Environment } from '@mechamap/realtime-client';
 import { collector } from '../utils/collector';
 import { freePort } from '../utils/free-port';
 import { postGraphQL } from '../utils/http';

@@ -104,7 +104,7 @@ describeWithProgram(PEBBLE, 'pebble', 'TLS by itself: ACME against pebble', () =
   const services: AcmeService[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
     await Promise.all(services.splice(0).map((service) => service.stop()));
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });

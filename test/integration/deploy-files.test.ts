@@ -127,7 +127,7 @@ describe('deploy/ on a plain Debian host', () => {
         expect(config).toMatchObject({
           production: true,
           acme: { domains: ['realtime.mechamap.com'], httpPort: Number(service.environment!['ACME_HTTP_PORT']), dir: '/var/lib/mechamap-realtime/acme' },
-          laravel: { redis: { url: 'redis://host.docker.internal:6379', prefix: 'laravel-database-' }, pusher: { appId: '1' } },
+          laravel: { redis: { topology: { kind: 'single', url: 'redis://host.docker.internal:6379' }, prefix: 'laravel-database-' }, pusher: { appId: '1' } },
         });
       }
     });

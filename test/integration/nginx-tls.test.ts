@@ -56,7 +56,7 @@ describeWithProgram(NGINX, 'nginx', 'deploy/nginx/mechamap-realtime.conf termina
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => client.dispose()));
     await nginx?.stop();
     acmeResponder?.close();
     for (const { child } of processes ?? []) child.kill('SIGKILL');

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import { Agent } from 'undici';
 import WebSocket from 'ws';
 import { startFakeReverb, type FakeReverb } from '../utils/fake-reverb';
 import { postGraphQL } from '../utils/http';
@@ -66,8 +67,17 @@ describeWithProgram(NGINX && MTAIL, 'nginx and mtail', 'the rollback drill: 90 %
     await reverb?.close();
   });
 
-  const stackFor = async (cookie: string) =>
-    ((await (await fetch(`${nginx.origin}/realtime/stack`, { headers: { cookie } })).json()) as { stack: 'graphql' | 'reverb' }).stack;
+  // A connection of its own each time, as a browser's page load after a while has: a kept-alive
+  // one could still reach a worker of the configuration before the reload.
+  const stackFor = async (cookie: string) => {
+    const dispatcher = new Agent({ pipelining: 0 });
+    try {
+      const response = await fetch(`${nginx.origin}/realtime/stack`, { headers: { cookie }, dispatcher } as RequestInit);
+      return ((await response.json()) as { stack: 'graphql' | 'reverb' }).stack;
+    } finally {
+      await dispatcher.close();
+    }
+  };
 
   const openTab = async (bucket: string, userId: string): Promise<Tab> => {
     const stack = await stackFor(`realtime_bucket=${bucket}`);

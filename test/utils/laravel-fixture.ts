@@ -167,7 +167,7 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
       server = started;
       running.add(fixture);
       await new Promise<void>((resolve, reject) => {
-        started.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        started.stderr.setEncoding('utf8').on('data', (chunk: string) => {
           output += chunk;
           if (/Development Server \(.*\) started/.test(output)) resolve();
         });

@@ -63,9 +63,9 @@ export function renderNginxConfig(main: string, site: string, targets: NginxTarg
   swap(/^(\s*)listen 80;$/m, (_match, indent) => `${indent}listen 127.0.0.1:${ports.http};`);
   swap(/^(\s*)listen 443 ssl;$/m, (_match, indent) => `${indent}listen 127.0.0.1:${ports.tls} ssl;\n${indent}listen 127.0.0.1:${ports.plain};`);
   if (!targets.upstreamTls) swap(/proxy_pass https:\/\/realtime;/g, () => 'proxy_pass http://realtime;');
-  swap(/(upstream realtime \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, targets.realtime) + close);
-  swap(/(upstream realtime_acme \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, targets.acme ?? targets.realtime) + close);
-  swap(/(upstream reverb \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body!, [targets.reverb]) + close);
+  swap(/(upstream realtime \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body, targets.realtime) + close);
+  swap(/(upstream realtime_acme \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body, targets.acme ?? targets.realtime) + close);
+  swap(/(upstream reverb \{)([^}]*)(\})/, (_match, open, body, close) => open + withServers(body, [targets.reverb]) + close);
   if (targets.graphqlPercent !== undefined) {
     const percent = targets.graphqlPercent;
     swap(/^(\s*)\d+(?:\.\d+)?%(\s+graphql;)$/m, (_match, indent, rest) => (percent > 0 ? `${indent}${percent}%${rest}` : `${indent}# 0%${rest}`));
@@ -118,7 +118,7 @@ afterAll(async () => {
 export async function startNginx(targets: NginxTargets, { reloadable = false } = {}): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx is not installed');
   const prefix = mkdtempSync(join(tmpdir(), 'mechamap-nginx-'));
-  const [tls, plain, http] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
+  const [tls, plain, http] = await Promise.all([freePort(), freePort(), freePort()]);
   const ports = { tls, plain, http };
   const file = join(prefix, 'nginx.conf');
   const render = (current: NginxTargets) =>
@@ -145,7 +145,6 @@ export async function startNginx(targets: NginxTargets, { reloadable = false } =
     void exited.then(([code]) => reject(new Error(`nginx exited with ${code}:\n${stderr}`)));
   });
 
-  const workersStarted = () => stderr.split('start worker process').length - 1;
   const origin = `http://127.0.0.1:${plain}`;
   const accessLogFile = join(prefix, 'mechamap-realtime.access.log');
   let stopped: Promise<void> | undefined;
@@ -159,10 +158,12 @@ export async function startNginx(targets: NginxTargets, { reloadable = false } =
     async reload(newTargets) {
       if (!reloadable) throw new Error('this nginx was not started reloadable');
       render(newTargets);
-      const before = workersStarted();
+      const from = stderr.length;
       child.kill('SIGHUP');
-      // The master logs a new worker once it has read the new config.
-      while (workersStarted() === before) await once(child.stderr!, 'data');
+      // The master logs "reconfiguring", then a new worker once it has read the new config (a
+      // count of workers alone could be met by a worker of the first start logging late).
+      const reloaded = () => /reconfiguring[\s\S]*start worker process/.test(stderr.slice(from));
+      while (!reloaded()) await once(child.stderr!, 'data');
     },
     testOutput: tested.stderr,
     stop() {

@@ -68,7 +68,7 @@ export async function startRedisCluster() {
     async masterOf(key: string): Promise<number> {
       const redis = client(nodes.find(({ process }) => process.child.exitCode === null && process.child.signalCode === null)!.port);
       try {
-        const slot = (await redis.cluster('KEYSLOT', key)) as number;
+        const slot = await redis.cluster('KEYSLOT', key);
         const ranges = await redis.cluster('SLOTS');
         return ranges.find(([from, to]) => slot >= from && slot <= to)![2]![1];
       } finally {

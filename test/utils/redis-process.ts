@@ -26,21 +26,21 @@ export async function startRedisProcess(
   running.add(child);
   const exited = once(child, 'exit').then(() => running.delete(child));
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const waitForOutput = (text: string | RegExp, timeoutMs = 30_000) =>
     new Promise<void>((resolve, reject) => {
       const matches = () => (typeof text === 'string' ? output.includes(text) : text.test(output));
       const timer = setTimeout(() => {
-        child.stdout!.off('data', onData);
+        child.stdout.off('data', onData);
         reject(new Error(`${program} did not log ${text} within ${timeoutMs} ms:\n${output.slice(-3000)}`));
       }, timeoutMs);
       const onData = () => {
         if (!matches()) return;
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
+        child.stdout.off('data', onData);
         resolve();
       };
-      child.stdout!.on('data', onData);
+      child.stdout.on('data', onData);
       void exited.then(() => reject(new Error(`${program} ${args.join(' ')} exited before logging ${text}:\n${output}`)));
       onData();
     });

@@ -47,6 +47,7 @@ export class Operation<Data = unknown> {
 
   run(connection: Connection): void {
     if (this.running.has(connection)) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside the sink's methods, whose `this` is the sink
     const operation = this;
     const stop = connection.ws.subscribe<Data>(
       {

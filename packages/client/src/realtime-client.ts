@@ -72,6 +72,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
   const { url, getToken = () => null, webSocketImpl, refreshBeforeExpiryMs = 60_000 } = options;
   const { baseMs = 500, maxMs = 30_000 } = options.retry ?? {};
   const environment = options.environment ?? defaultEnvironment();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- operations of every result type live in one set; each is typed where it is made
   const operations = new Set<Operation<any>>();
   const connections = new Set<LiveConnection>();
   const listeners = new Set<(state: ConnectionState) => void>();
@@ -87,10 +88,19 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
 
   const unwatch = [
     environment.on('offline', goOffline),
-    environment.on('online', () => state === 'offline' && ((failures = 0), connect())),
-    environment.on('visible', () => retryTimer !== undefined && (clearTimeout(retryTimer), (retryTimer = undefined), connect())),
+    environment.on('online', () => {
+      if (state !== 'offline') return;
+      failures = 0;
+      void connect();
+    }),
+    environment.on('visible', () => {
+      if (retryTimer === undefined) return;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      void connect();
+    }),
   ];
-  if (environment.online) connect();
+  if (environment.online) void connect();
   else setState('offline');
 
   function setState(next: ConnectionState): void {
@@ -153,7 +163,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
     const expiry = token === null ? undefined : expiryOf(token);
     if (expiry === undefined) return;
     const remaining = expiry - Date.now();
-    later(connection, () => renew(connection, expiry), Math.max(0, remaining - Math.min(refreshBeforeExpiryMs, remaining / 2)));
+    later(connection, () => void renew(connection, expiry), Math.max(0, remaining - Math.min(refreshBeforeExpiryMs, remaining / 2)));
   }
 
   function later(connection: LiveConnection, task: () => void, delayMs: number): void {
@@ -167,7 +177,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
     try {
       token = await getToken({ refresh: true });
     } catch {
-      if (old === current) later(old, () => renew(old, expiry), backoffDelay(failures++, baseMs, maxMs));
+      if (old === current) later(old, () => void renew(old, expiry), backoffDelay(failures++, baseMs, maxMs));
       return;
     }
     if (old !== current || disposed) return;
@@ -231,7 +241,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
             if (errors?.length || !data) reject(new Error(errors?.map((e) => e.message).join('; ') ?? 'no data'));
             else resolve(data);
           },
-          error: (error) => reject(Array.isArray(error) ? new Error(error.map((e) => e.message).join('; ')) : error),
+          error: (error) => reject(toError(error)),
           complete: () => reject(new Error('completed without a result')),
         });
       });
@@ -253,4 +263,13 @@ function rootFieldOf(document: DocumentNode): string | undefined {
   const definition = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const field = definition?.selectionSet.selections[0];
   return field?.kind === Kind.FIELD ? field.name.value : undefined;
+}
+
+/** What graphql-ws hands an error sink (an Error, a CloseEvent or GraphQL errors) as an Error. */
+function toError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  if (Array.isArray(error)) return new Error(error.map((item: { message?: unknown }) => String(item.message)).join('; '));
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code !== 'number') return new Error('the connection failed');
+  return new Error(typeof reason === 'string' && reason !== '' ? `closed with ${code}: ${reason}` : `closed with ${code}`);
 }

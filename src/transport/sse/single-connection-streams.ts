@@ -8,6 +8,7 @@ import type { SubscriptionPipeline } from '../../graphql/subscriptions/pipeline'
 import { EncodedResult, type OpenSubscription, type Subscriber } from '../../graphql/subscriptions/subscriber';
 import { createTokenExpiries } from '../../graphql/subscriptions/token-expiries';
 import type { Logger } from '../../observability/logger';
+// eslint-disable-next-line import-x/no-restricted-paths -- operations cross to the stream's process over the bus; a port in src/graphql should hide it (left for issue 18)
 import type { EventBus, Unsubscribe } from '../../pubsub/event-bus';
 import type { SseStream, SseWriter } from '../sse-writer';
 import { completeEvent, errorsJson, nextEvent } from './event-stream-events';
