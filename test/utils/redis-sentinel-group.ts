@@ -22,7 +22,24 @@ export async function startSentinelGroup({ replicas = 1 }: { replicas?: number }
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-group-'));
   const startServer = async (extra: string[] = []): Promise<Node> => {
     const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0', ...extra];
+    // A directory each: a replica that found another's dump.rdb would resynchronize partially and
+    // never log the full sync awaited below.
+    const serverDir = mkdtempSync(join(dir, 'server-'));
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      serverDir,
+      '--repl-diskless-sync-delay',
+      '0',
+      ...extra,
+    ];
     return { port, process: await startRedisProcess('redis-server', args, 'Ready to accept connections') };
   };
   const master = await startServer();
