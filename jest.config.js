@@ -6,7 +6,18 @@
  * neighbour's load would fail them: `npm test` runs them one at a time, after the others.
  * `npx jest` alone runs every tier at once.
  */
-const SERIAL = ['bench-smoke', 'soak-smoke', 'chaos', 'fuzz', 'large-broadcast', 'presence-two-processes', 'sentinel-failover', 'redis-cluster', 'workers', 'rolling-deploy'];
+const SERIAL = [
+  'bench-smoke',
+  'soak-smoke',
+  'chaos',
+  'fuzz',
+  'large-broadcast',
+  'presence-two-processes',
+  'sentinel-failover',
+  'redis-cluster',
+  'workers',
+  'rolling-deploy',
+];
 
 const shared = {
   testEnvironment: 'node',

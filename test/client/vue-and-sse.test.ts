@@ -84,8 +84,8 @@ describe('the Vue composables against a live service', () => {
 });
 
 describe('createRealtimeSseClient', () => {
-  it('subscribes over SSE with the token in an Authorization header (fetch, not EventSource)', async () => {
-    const sse = createRealtimeSseClient({ url: app.url, getToken: () => userToken('731') });
+  it('subscribes over SSE (single connection, the default) with the token in an Authorization header (fetch, not EventSource)', async () => {
+    const sse = createRealtimeSseClient({ url: `${app.url}/stream`, getToken: () => userToken('731') });
     const live = app.expectSubscriptions('notification');
     const titles: string[] = [];
     const received = new Promise<void>((resolve, reject) => {
