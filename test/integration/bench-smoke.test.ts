@@ -46,8 +46,10 @@ describe('the benchmark at smoke size', () => {
     expect(report.lostEvents).toBe(0);
 
     const memory = report.memory!;
-    expect(memory.rssPerConnectionNotificationKiB).toBeGreaterThan(0);
-    expect(memory.rssPerConnectionWithForumKiB).toBeGreaterThan(0);
+    // At smoke size a connection costs less than the RSS noise of a GC (-6 KiB seen): the figure
+    // must be there; its size is the 10,000-connection bench's business.
+    expect(Number.isFinite(memory.rssPerConnectionNotificationKiB)).toBe(true);
+    expect(Number.isFinite(memory.rssPerConnectionWithForumKiB)).toBe(true);
 
     const broadcast = report.broadcast!;
     expect(broadcast).toMatchObject({ events: 5, subscribers: n, expectedDeliveries: 5 * n, deliveries: 5 * n, lost: 0 });
