@@ -1,3 +1,4 @@
+import { millisecondsUntilReady } from '../utils/readiness';
 import { errorCodes, postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
 import { isolatedPrefix } from '../utils/redis';
@@ -9,15 +10,6 @@ import { connectClient } from '../utils/ws-client';
 type Notification = { notification: { id: string; title: string } };
 const SUBSCRIPTION = 'subscription ($userId: ID!, $after: ID) { notification(userId: $userId, after: $after) { id title } }';
 const cluster = useRedisCluster();
-
-async function millisecondsUntilReady(app: TestApp, limitMs: number): Promise<number> {
-  const started = Date.now();
-  while ((await fetch(`${app.origin}/readyz`)).status !== 200) {
-    if (Date.now() - started > limitMs) throw new Error(`not ready within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
 
 describe('Redis Cluster (three masters, three replicas)', () => {
   jest.setTimeout(90_000);
@@ -86,7 +78,7 @@ describe('Redis Cluster (three masters, three replicas)', () => {
     await acknowledgedCount(20, 30_000);
     const { killedAt, promotedAt } = await cluster.cluster().killMaster(master);
     // Only the killed master's shard was away: the service as a whole may never have been unready.
-    const readyAfterPromotion = await millisecondsUntilReady(app, 5000);
+    const readyAfterPromotion = await millisecondsUntilReady(app.origin, 5000);
     const before = acknowledged.length;
     await acknowledgedCount(before + 20, 10_000);
     stopped = true;

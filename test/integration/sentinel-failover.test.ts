@@ -1,3 +1,4 @@
+import { millisecondsUntilReady } from '../utils/readiness';
 import { compareStreamPositions } from '../../src/history/stream-position';
 import { errorCodes, postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
@@ -73,15 +74,6 @@ async function readThrough(subscription: TestSubscription<Notification>, lastTit
   }
 }
 
-async function millisecondsUntilReady(app: TestApp, limitMs: number): Promise<number> {
-  const started = Date.now();
-  while ((await fetch(`${app.origin}/readyz`)).status !== 200) {
-    if (Date.now() - started > limitMs) throw new Error(`not ready within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
-
 describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis through Sentinel', () => {
   jest.setTimeout(120_000);
 
@@ -123,7 +115,7 @@ describeWithProgram(findProgram('redis-sentinel'), 'redis-sentinel', 'Redis thro
       console.error(`${error.message}\n${group.logs()}`);
       throw error;
     };
-    const readyAfterPromotion = await Promise.all(runs.map(({ app }) => millisecondsUntilReady(app, 5000 + 1000))).catch(unexpected);
+    const readyAfterPromotion = await Promise.all(runs.map(({ app }) => millisecondsUntilReady(app.origin, 5000 + 1000))).catch(unexpected);
     // With REDIS_MIN_REPLICAS_ACK=1 publishes are accepted again once the remaining replica follows the new master.
     await Promise.all(runs.map(({ publishing }) => publishing.acknowledgedSince(promotedAt, 10_000))).catch(unexpected);
     await Promise.all(runs.map(({ publishing }) => publishing.stop()));
