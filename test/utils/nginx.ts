@@ -160,9 +160,15 @@ export async function startNginx(targets: NginxTargets, { reloadable = false } =
       render(newTargets);
       const from = stderr.length;
       child.kill('SIGHUP');
-      // The master logs "reconfiguring", then a new worker once it has read the new config (a
-      // count of workers alone could be met by a worker of the first start logging late).
-      const reloaded = () => /reconfiguring[\s\S]*start worker process/.test(stderr.slice(from));
+      // The master logs "reconfiguring", starts the new workers, waits 100 ms, then tells each old
+      // worker to shut down; until an old worker logs that, it still accepts under the old config.
+      const reloaded = () => {
+        const [, afterReconfiguring] = stderr.slice(from).split('reconfiguring');
+        if (afterReconfiguring === undefined) return false;
+        const started = afterReconfiguring.match(/start worker process/g)?.length ?? 0;
+        const shuttingDown = afterReconfiguring.match(/gracefully shutting down/g)?.length ?? 0;
+        return started > 0 && shuttingDown >= started;
+      };
       while (!reloaded()) await once(child.stderr!, 'data');
     },
     testOutput: tested.stderr,
