@@ -1,21 +1,17 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Caller } from '../auth/caller';
 import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
 import type { DocumentCache } from '../graphql/document-cache';
-import type { PreparedOperation, SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
-import type { EncodedResult, OpenSubscription, Subscriber } from '../graphql/subscriptions/subscriber';
+import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
 import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { BypassedIterator } from './bypassed-iterator';
 import { parseClientMessage } from './client-message';
+import { createGraphQLWsOperations, type OperationsConnection } from './graphql-ws-operations';
 import { startHeartbeat } from './heartbeat';
-import { nextFrame } from './next-frames';
 
 export interface GraphQLWebSocketOptions {
   readonly server: Server;
@@ -44,60 +40,21 @@ export const CLOSE_CODES = {
   tooManyConnections: 1013,
 } as const;
 
-/** What the adapter keeps per connection (graphql-ws' `extra`). */
-interface Connection {
+/** What the adapter keeps per connection (graphql-ws' `extra`), its operations included. */
+interface Connection extends OperationsConnection {
   readonly socket: WebSocket;
-  readonly send: (socket: WebSocket, frame: Buffer) => void;
-  caller?: Caller;
-  bearerToken?: string;
-}
-
-/** The rootValue of an operation until graphql-ws runs it. */
-interface PreparedRoot {
-  readonly prepared: PreparedOperation;
-  readonly connection: Connection;
-  readonly id: string;
-}
-
-/** One operation: the pipeline's subscriber and the iterator graphql-ws holds (results bypass it). */
-class Operation extends BypassedIterator implements Subscriber {
-  subscription: OpenSubscription | null = null;
-
-  constructor(
-    private readonly connection: Connection,
-    private readonly id: string,
-  ) {
-    super();
-  }
-
-  get caller(): Caller {
-    return this.connection.caller!;
-  }
-
-  get bearerToken(): string | undefined {
-    return this.connection.bearerToken;
-  }
-
-  send(result: EncodedResult): void {
-    this.connection.send(this.connection.socket, result.frame(this.id, nextFrame));
-  }
-
-  end(error?: unknown): void {
-    this.finish(error);
-  }
-
-  protected onReturn(): void {
-    this.subscription?.close();
-    this.subscription = null;
-  }
 }
 
 /** A socket as graphql-ws' server sees it: one small object per connection whose methods are shared. */
 class ProtocolSocket {
   constructor(
-    private readonly socket: WebSocket,
-    private readonly listen: (socket: WebSocket, onMessage: (data: string) => Promise<void>) => void,
+    private readonly connection: Connection,
+    private readonly listen: (connection: Connection, onMessage: (data: string) => Promise<void>) => void,
   ) {}
+
+  private get socket(): WebSocket {
+    return this.connection.socket;
+  }
 
   get protocol(): string {
     return this.socket.protocol;
@@ -112,7 +69,7 @@ class ProtocolSocket {
   }
 
   onMessage(onMessage: (data: string) => Promise<void>): void {
-    this.listen(this.socket, onMessage);
+    this.listen(this.connection, onMessage);
   }
 }
 
@@ -153,16 +110,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     cutOffIfSlow(socket);
   };
 
-  /** Opens a prepared operation: its iterator for graphql-ws, or its one result. */
-  const run = async (args: ExecutionArgs) => {
-    const { prepared, connection, id } = args.rootValue as PreparedRoot;
-    args.rootValue = undefined; // graphql-ws keeps the args while the operation lives
-    const operation = new Operation(connection, id);
-    const opened = await prepared.open(operation);
-    if (!('close' in opened)) return opened;
-    operation.subscription = opened;
-    return operation;
-  };
+  const operations = createGraphQLWsOperations<Connection>({ pipeline, limits, takeTurnIfBusy, sendFrame: ({ socket }, frame) => sendFrame(socket, frame) });
 
   const protocol: ServerOptions<Record<string, unknown> | undefined, Connection> = {
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
@@ -184,45 +132,31 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       if (connection.socket.readyState !== connection.socket.CLOSED) tokenExpiries.watch(connection.socket, caller);
       return true;
     },
-    async onSubscribe(ctx, id, payload) {
-      // graphql-ws has already registered this operation in ctx.subscriptions.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
-        const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
-        return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
-      }
-      const turn = takeTurnIfBusy();
-      if (turn) await turn;
-      const prepared = pipeline.prepare(payload, ctx.extra.caller!);
-      if (!('open' in prepared)) return [...prepared];
-      const { validated, operationName, variables } = prepared;
-      const rootValue: PreparedRoot = { prepared, connection: ctx.extra, id };
-      return { schema: validated.schema, document: validated.document, operationName, variableValues: variables, contextValue: null, rootValue };
-    },
-    onNext: (ctx) => cutOffIfSlow(ctx.extra.socket),
-    execute: run as never,
-    subscribe: run as never,
+    // An accepted connection's subscribe and complete messages never reach graphql-ws (see createGraphQLWsOperations).
   };
   const graphqlWs = makeServer(protocol);
 
   /** The query text of the cached document equal to `query`, if any: one string for all its operations. */
   const canonicalQuery = (query: string) => options.documents.get(query)?.query ?? query;
 
-  /** Hands `socket`'s messages to graphql-ws; an operation that fails unexpectedly closes its socket. */
-  const handleMessage = (socket: WebSocket, onMessage: (data: string) => Promise<void>, data: RawData) => {
+  /** Hands the connection's messages to its operations or graphql-ws; an operation that fails unexpectedly closes its socket. */
+  const handleMessage = (connection: Connection, onMessage: (data: string) => Promise<void>, data: RawData) => {
+    const { socket } = connection;
     // A message that waited for its turn while the socket closed is for nobody.
     if (socket.readyState !== socket.OPEN) return;
-    onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
+    const message = parseClientMessage(String(data), canonicalQuery);
+    (operations.receive(connection, message) ?? onMessage(message as string)).catch((error: unknown) => {
       log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
   };
   // Thousands of sockets' messages can arrive in one poll of the event loop: each waits for its
   // turn before it is even parsed, and the turns keep the order in which the messages came.
-  const listen = (socket: WebSocket, onMessage: (data: string) => Promise<void>) =>
-    socket.on('message', (data) => {
+  const listen = (connection: Connection, onMessage: (data: string) => Promise<void>) =>
+    connection.socket.on('message', (data) => {
       const turn = takeTurnIfBusy();
-      if (turn) void turn.then(() => handleMessage(socket, onMessage, data));
-      else handleMessage(socket, onMessage, data);
+      if (turn) void turn.then(() => handleMessage(connection, onMessage, data));
+      else handleMessage(connection, onMessage, data);
     });
 
   const onSocketError = (error: Error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed');
@@ -231,12 +165,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     metrics.connectionOpened();
     socket.on('error', onSocketError);
     // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
-    const connection: Connection = { socket, send: sendFrame };
-    const closed = graphqlWs.opened(new ProtocolSocket(socket, listen), connection);
+    const connection: Connection = { socket };
+    const closed = graphqlWs.opened(new ProtocolSocket(connection, listen), connection);
     // One listener for all that ends with the socket: each more would cost a wrapper and array room.
     socket.on('close', (code, reason) => {
       metrics.connectionClosed(code, connection.caller !== undefined);
       if (connection.caller) tokenExpiries.forget(socket, connection.caller);
+      operations.closeAll(connection);
       void closed(code, String(reason));
     });
     if (wss.clients.size > limits.maxConnections) socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');
