@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isolatedLaravelPrefix } from '../utils/laravel';
+import { LARAVEL_PACKAGES, PHP, startLaravelFixture, type LaravelFixture } from '../utils/laravel-fixture';
+import { freePort } from '../utils/free-port';
+import { describeWithProgram } from '../utils/programs';
+import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
+import { userToken } from '../utils/tokens';
+import { connectClient } from '../utils/ws-client';
+
+/**
+ * The README's and the guide's PHP that laravel-authorization.test.ts does not already run, run
+ * in the fixture application as cut from the markdown (test/fixtures/laravel/bootstrap/doc-snippets.php).
+ */
+const NOTIFICATION = 'subscription ($userId: ID!) { notification(userId: $userId) { userId type title body url data } }';
+
+// nginx's secure_link_md5 expression for the staff preview cookie, and its secret, which Laravel is given too.
+const SECURE_LINK_MD5 = /secure_link_md5 "([^"]+)";/.exec(readFileSync(join(__dirname, '..', '..', 'deploy', 'nginx', 'mechamap-realtime.conf'), 'utf8'))![1]!;
+const PREVIEW_SECRET = SECURE_LINK_MD5.split(' ').at(-1)!;
+
+const PUSHER = {
+  REALTIME_PUSHER_APP_ID: '1001',
+  REALTIME_PUSHER_KEY: 'fixture-key',
+  REALTIME_PUSHER_SECRET: 'fixture-secret',
+  REALTIME_PUSHER_HOST: 'realtime-1',
+};
+
+/** The cookies of a response, by name: value and attributes as Laravel wrote them. */
+function cookiesOf(response: Response): Map<string, { value: string; attributes: string }> {
+  return new Map(
+    response.headers.getSetCookie().map((header) => {
+      const [pair, ...attributes] = header.split('; ');
+      const [name, value] = pair!.split('=') as [string, string];
+      return [name, { value, attributes: attributes.filter((attribute) => !/^(expires|max-age)=/i.test(attribute)).join('; ') }];
+    }),
+  );
+}
+
+describeWithProgram(PHP, LARAVEL_PACKAGES, "the README's and the migration guide's PHP, run in the Laravel 8 fixture application", () => {
+  let service: TestApp;
+  let laravel: LaravelFixture;
+
+  beforeAll(async () => {
+    service = await startTestApp();
+    laravel = await startLaravelFixture({
+      realtimeUrl: service.origin,
+      publisherToken: PUBLISHER_TOKEN,
+      jwtSecret: 'laravel-snippets-test-secret',
+      redisPrefix: isolatedLaravelPrefix(),
+      env: { ...PUSHER, REALTIME_PREVIEW_SECRET: PREVIEW_SECRET },
+    });
+  });
+
+  it('README, publishing from Laravel: Http::withToken()->retry(3, 200) publishes the notification, every field as written; a failure is reported, never thrown', async () => {
+    const live = service.expectSubscriptions('notification');
+    const alice = connectClient(service.wsUrl, `Bearer ${await userToken(1)}`).subscribe(NOTIFICATION, { userId: '1' });
+    await live();
+    await laravel.readmePublish({ user: 1, thread: 345, post: 6789, author: 3 });
+    expect((await alice.next()).data?.['notification']).toEqual({
+      userId: '1',
+      type: 'thread.reply',
+      title: 'Mia replied to Gears',
+      body: null,
+      url: `${laravel.origin}/threads/345`,
+      data: { threadId: 345, postId: 6789 },
+    });
+
+    // Nobody listening: three attempts, then the ConnectionException is reported (Laravel's log), and the request still answers.
+    await laravel.readmePublish({ user: 1, thread: 345, post: 6790, author: 3, services: { url: `http://127.0.0.1:${await freePort()}` } });
+    await laravel.logged(/Illuminate\\\\Http\\\\Client\\\\ConnectionException/);
+    // A token that is no token: 401, three times, then the RequestException is reported.
+    await laravel.readmePublish({ user: 1, thread: 345, post: 6791, author: 3, services: { publisher_token: 'not-a-token' } });
+    await laravel.logged(/Illuminate\\\\Http\\\\Client\\\\RequestException\(code: 401\)/);
+    // A user's token, not a publisher's: a 200 with GraphQL errors, reported with the body.
+    await laravel.readmePublish({ user: 1, thread: 345, post: 6792, author: 3, services: { publisher_token: await userToken(1) } });
+    await laravel.logged(/realtime publish failed: \{"errors":\[.*"code":"FORBIDDEN"/);
+  });
+
+  it("the guide's Pusher connection (step 2b) is config Laravel's BroadcastManager accepts: it builds the pusher broadcaster and hands the Pusher SDK (a recording stand-in: pusher/pusher-php-server is not in Debian) its key, secret, app id and the service's host", async () => {
+    expect(await laravel.pusherConnection()).toEqual({
+      broadcaster: 'Illuminate\\Broadcasting\\Broadcasters\\PusherBroadcaster',
+      pusher: {
+        key: PUSHER.REALTIME_PUSHER_KEY,
+        secret: PUSHER.REALTIME_PUSHER_SECRET,
+        app_id: PUSHER.REALTIME_PUSHER_APP_ID,
+        options: { host: 'realtime-1', port: 3000, scheme: 'http', useTLS: false },
+      },
+    });
+  });
+
+  it("the guide's realtime_bucket middleware (step 3): a signed-in user's bucket is the same on every response, an anonymous one keeps the one it was given, unencrypted, for .mechamap.example", async () => {
+    const bucketOf = async (user?: number, cookie?: string) => cookiesOf(await laravel.get('/forum', user, cookie)).get('realtime_bucket')!;
+    const alice = await bucketOf(1);
+    expect(alice).toEqual({ value: expect.stringMatching(/^[0-9a-f]{16}$/), attributes: 'path=/; domain=.mechamap.example; secure; httponly; samesite=lax' });
+    expect(await bucketOf(1, 'realtime_bucket=something-else')).toEqual(alice);
+    expect((await bucketOf(2)).value).not.toBe(alice.value);
+
+    const anonymous = await bucketOf();
+    expect(anonymous.value).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(await bucketOf(undefined, `realtime_bucket=${anonymous.value}`)).toEqual(anonymous);
+    expect((await bucketOf()).value).not.toBe(anonymous.value);
+  });
+
+  it("the guide's preview cookies (step 0): staff get a signature nginx's secure_link_md5 accepts for their own bucket, others get none", async () => {
+    const mia = cookiesOf(await laravel.get('/forum', 3));
+    const bucket = mia.get('realtime_bucket')!.value;
+    const expires = mia.get('realtime_preview_expires')!.value;
+    expect(Number(expires) - Date.now() / 1000).toBeGreaterThan(7 * 86400 - 60);
+    const signed = SECURE_LINK_MD5.replace('$cookie_realtime_preview_expires', expires).replace('$cookie_realtime_bucket', bucket);
+    expect(mia.get('realtime_preview')!.value).toBe(createHash('md5').update(signed).digest('base64url'));
+
+    const alice = cookiesOf(await laravel.get('/forum', 1));
+    expect([...alice.keys()]).toEqual(['realtime_bucket']);
+  });
+});
