@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isolatedLaravelPrefix } from '../utils/laravel';
 import { LARAVEL_PACKAGES, PHP, startLaravelFixture, type LaravelFixture } from '../utils/laravel-fixture';
 import { freePort } from '../utils/free-port';
+import { NGINX, NGINX_SITE, startNginx, type RunningNginx } from '../utils/nginx';
 import { describeWithProgram } from '../utils/programs';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
@@ -15,9 +14,8 @@ import { connectClient } from '../utils/ws-client';
  */
 const NOTIFICATION = 'subscription ($userId: ID!) { notification(userId: $userId) { userId type title body url data } }';
 
-// nginx's secure_link_md5 expression for the staff preview cookie, and its secret, which Laravel is given too.
-const SECURE_LINK_MD5 = /secure_link_md5 "([^"]+)";/.exec(readFileSync(join(__dirname, '..', '..', 'deploy', 'nginx', 'mechamap-realtime.conf'), 'utf8'))![1]!;
-const PREVIEW_SECRET = SECURE_LINK_MD5.split(' ').at(-1)!;
+// The nginx site's secret for the staff preview cookie, which Laravel is given too.
+const PREVIEW_SECRET = /secure_link_md5 "[^"]* ([^"]+)";/.exec(readFileSync(NGINX_SITE, 'utf8'))![1]!;
 
 const PUSHER = {
   REALTIME_PUSHER_APP_ID: '1001',
@@ -102,15 +100,32 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "the README's and the migration guide
     expect((await bucketOf()).value).not.toBe(anonymous.value);
   });
 
-  it("the guide's preview cookies (step 0): staff get a signature nginx's secure_link_md5 accepts for their own bucket, others get none", async () => {
+  it("the guide's preview cookies (step 0): staff get them for a week, others do not", async () => {
     const mia = cookiesOf(await laravel.get('/forum', 3));
-    const bucket = mia.get('realtime_bucket')!.value;
-    const expires = mia.get('realtime_preview_expires')!.value;
-    expect(Number(expires) - Date.now() / 1000).toBeGreaterThan(7 * 86400 - 60);
-    const signed = SECURE_LINK_MD5.replace('$cookie_realtime_preview_expires', expires).replace('$cookie_realtime_bucket', bucket);
-    expect(mia.get('realtime_preview')!.value).toBe(createHash('md5').update(signed).digest('base64url'));
+    expect([...mia.keys()]).toEqual(['realtime_bucket', 'realtime_preview', 'realtime_preview_expires']);
+    expect(Number(mia.get('realtime_preview_expires')!.value) - Date.now() / 1000).toBeGreaterThan(7 * 86400 - 60);
+    expect([...cookiesOf(await laravel.get('/forum', 1)).keys()]).toEqual(['realtime_bucket']);
+  });
 
-    const alice = cookiesOf(await laravel.get('/forum', 1));
-    expect([...alice.keys()]).toEqual(['realtime_bucket']);
+  describeWithProgram(NGINX, 'nginx', "with the nginx site's split at 0 %", () => {
+    let nginx: RunningNginx;
+    beforeAll(async () => {
+      nginx = await startNginx({ realtime: [new URL(service.origin).host], reverb: '127.0.0.1:9', graphqlPercent: 0 });
+    });
+
+    /** What nginx answers a page that sends back the cookies Laravel set. */
+    const stackFor = async (cookies: Map<string, { value: string }>) => {
+      const cookie = [...cookies].map(([name, { value }]) => `${name}=${value}`).join('; ');
+      const response = await fetch(`${nginx.origin}/realtime/stack`, { headers: { cookie } });
+      return ((await response.json()) as { stack: string }).stack;
+    };
+
+    it("the preview cookies Laravel sets staff pass nginx's secure_link: staff get graphql, a member reverb, and staff's signature on a member's bucket reverb", async () => {
+      const mia = cookiesOf(await laravel.get('/forum', 3));
+      const alice = cookiesOf(await laravel.get('/forum', 1));
+      expect(await stackFor(mia)).toBe('graphql');
+      expect(await stackFor(alice)).toBe('reverb');
+      expect(await stackFor(new Map([...mia, ['realtime_bucket', alice.get('realtime_bucket')!]]))).toBe('reverb');
+    });
   });
 });
