@@ -180,7 +180,7 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     expect(await laravel.splitBroadcast('unreachable', 1, 345, 'Reverb down')).toBe(500);
     // One queued event per connection instead (the guide's broadcastVia() lines): each job stands alone.
     expect(await laravel.broadcastVia('unreachable', reply(1, 345, 601))).toBe(2);
-    expect(await laravel.workQueue('unreachable')).toEqual({ processed: 1, failed: 1 });
+    expect(await laravel.workQueue({ 'broadcasting.default': 'unreachable' })).toEqual({ processed: 1, released: 0, failed: 1 });
     expect((await anonymous.next()).data?.forumActivity).toMatchObject({ kind: 'POST_CREATED', forumId: '1', postId: '601' });
   });
 

@@ -9,10 +9,12 @@ import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
 
 /**
- * The README's and the guide's PHP that laravel-authorization.test.ts does not already run, run
- * in the fixture application as cut from the markdown (test/fixtures/laravel/bootstrap/doc-snippets.php).
+ * The PHP of README.md, docs/migrating-from-reverb.md and clients/php/README.md that
+ * laravel-authorization.test.ts does not already run, run in the fixture application as cut from
+ * the markdown (test/fixtures/laravel/bootstrap/doc-snippets.php).
  */
 const NOTIFICATION = 'subscription ($userId: ID!) { notification(userId: $userId) { userId type title body url data } }';
+const FORUM_ACTIVITY = 'subscription ($forumId: ID) { forumActivity(forumId: $forumId) { kind forumId threadId postId actorId title excerpt url visibility } }';
 
 // The nginx site's secret for the staff preview cookie, which Laravel is given too.
 const PREVIEW_SECRET = /secure_link_md5 "[^"]* ([^"]+)";/.exec(readFileSync(NGINX_SITE, 'utf8'))![1]!;
@@ -50,29 +52,68 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "the README's and the migration guide
     });
   });
 
-  it('README, publishing from Laravel: Http::withToken()->retry(3, 200) publishes the notification, every field as written; a failure is reported, never thrown', async () => {
+  const aliceNotifications = async () => {
     const live = service.expectSubscriptions('notification');
-    const alice = connectClient(service.wsUrl, `Bearer ${await userToken(1)}`).subscribe(NOTIFICATION, { userId: '1' });
+    const subscription = connectClient(service.wsUrl, `Bearer ${await userToken(1)}`).subscribe(NOTIFICATION, { userId: '1' });
     await live();
-    await laravel.readmePublish({ user: 1, thread: 345, post: 6789, author: 3 });
-    expect((await alice.next()).data?.['notification']).toEqual({
-      userId: '1',
-      type: 'thread.reply',
-      title: 'Mia replied to Gears',
-      body: null,
-      url: `${laravel.origin}/threads/345`,
-      data: { threadId: 345, postId: 6789 },
-    });
+    return subscription;
+  };
+  /** What README.md, clients/php/README.md and its queued job publish for Mia's reply 6789 in Alice's thread 345 "Gears". */
+  const miasReply = () => ({
+    userId: '1',
+    type: 'thread.reply',
+    title: 'Mia replied to Gears',
+    body: null,
+    url: `${laravel.origin}/threads/345`,
+    data: { threadId: 345, postId: 6789 },
+  });
+
+  it('README, publishing from Laravel: Http::withToken()->retry(3, 200) publishes the notification, every field as written; a failure is reported, never thrown', async () => {
+    const alice = await aliceNotifications();
+    await laravel.publishReplyAs('README.md', { user: 1, post: 6789 });
+    expect((await alice.next()).data?.['notification']).toEqual(miasReply());
 
     // Nobody listening: three attempts, then the ConnectionException is reported (Laravel's log), and the request still answers.
-    await laravel.readmePublish({ user: 1, thread: 345, post: 6790, author: 3, services: { url: `http://127.0.0.1:${await freePort()}` } });
+    await laravel.publishReplyAs('README.md', { user: 1, post: 6789, services: { url: `http://127.0.0.1:${await freePort()}` } });
     await laravel.logged(/Illuminate\\\\Http\\\\Client\\\\ConnectionException/);
     // A token that is no token: 401, three times, then the RequestException is reported.
-    await laravel.readmePublish({ user: 1, thread: 345, post: 6791, author: 3, services: { publisher_token: 'not-a-token' } });
+    await laravel.publishReplyAs('README.md', { user: 1, post: 6789, services: { publisher_token: 'not-a-token' } });
     await laravel.logged(/Illuminate\\\\Http\\\\Client\\\\RequestException\(code: 401\)/);
     // A user's token, not a publisher's: a 200 with GraphQL errors, reported with the body.
-    await laravel.readmePublish({ user: 1, thread: 345, post: 6792, author: 3, services: { publisher_token: await userToken(1) } });
+    await laravel.publishReplyAs('README.md', { user: 1, post: 6789, services: { publisher_token: await userToken(1) } });
     await laravel.logged(/realtime publish failed: \{"errors":\[.*"code":"FORBIDDEN"/);
+  });
+
+  it("clients/php/README.md's example: RealtimeClient publishes the notification and the forum activity, every field as written", async () => {
+    const alice = await aliceNotifications();
+    const live = service.expectSubscriptions('forumActivity');
+    const member = connectClient(service.wsUrl, `Bearer ${await userToken(2)}`).subscribe(FORUM_ACTIVITY, { forumId: '12' });
+    await live();
+    await laravel.publishReplyAs('clients/php/README.md', { user: 1, post: 6789 });
+    expect((await alice.next()).data?.['notification']).toEqual(miasReply());
+    expect((await member.next()).data?.['forumActivity']).toEqual({
+      kind: 'POST_CREATED',
+      forumId: '12',
+      threadId: '345',
+      postId: '6789',
+      actorId: '42',
+      title: '…',
+      excerpt: '…',
+      url: '…',
+      visibility: 'MEMBERS',
+    });
+  });
+
+  it("clients/php/README.md's queued job: publishes to the thread's author; an unreachable service releases it for later, FORBIDDEN fails it", async () => {
+    const alice = await aliceNotifications();
+    await laravel.queueReplyNotification(6789);
+    expect(await laravel.workQueue()).toEqual({ processed: 1, released: 0, failed: 0 });
+    expect((await alice.next()).data?.['notification']).toEqual(miasReply());
+
+    await laravel.queueReplyNotification(6789);
+    expect(await laravel.workQueue({ 'services.realtime.url': `http://127.0.0.1:${await freePort()}` })).toEqual({ processed: 0, released: 1, failed: 0 });
+    await laravel.queueReplyNotification(6789);
+    expect(await laravel.workQueue({ 'services.realtime.publisher_token': await userToken(1) })).toEqual({ processed: 0, released: 0, failed: 1 });
   });
 
   it("the guide's Pusher connection (step 2b) is config Laravel's BroadcastManager accepts: it builds the pusher broadcaster and hands the Pusher SDK (a recording stand-in: pusher/pusher-php-server is not in Debian) its key, secret, app id and the service's host", async () => {

@@ -79,10 +79,12 @@ export interface LaravelFixture {
   broadcast(request: BroadcastRequest): Promise<void>;
   /** The guide's two broadcastVia() lines, queued on the `database` queue; resolves with the jobs queued. */
   broadcastVia(defaultConnection: 'log' | 'unreachable', post: FixturePost): Promise<number>;
-  /** Works the `database` queue until it is empty, each job tried once, with `defaultConnection` as Reverb's. */
-  workQueue(defaultConnection: 'log' | 'unreachable'): Promise<{ processed: number; failed: number }>;
-  /** The README's Http::withToken() publish: `$user` replied to by `author` in `thread`; `services` overrides config('services.realtime'). */
-  readmePublish(request: { user: number; thread: number; post: number; author: number; services?: Record<string, string> }): Promise<void>;
+  /** clients/php/README.md's PublishReplyNotification of reply `postId`, queued on the `database` queue. */
+  queueReplyNotification(postId: number): Promise<void>;
+  /** Works the `database` queue until no job is available, each job tried as its `$tries` allow, with `config` set first (dotted keys). */
+  workQueue(config?: Record<string, unknown>): Promise<{ processed: number; released: number; failed: number }>;
+  /** Reply `post` published for `user` as `document` shows it; `services` overrides config('services.realtime'). */
+  publishReplyAs(document: 'README.md' | 'clients/php/README.md', request: { user: number; post: number; services?: Record<string, string> }): Promise<void>;
   /** The guide's Pusher connection, resolved by Laravel's BroadcastManager with a stand-in for the Pusher SDK. */
   pusherConnection(): Promise<{ broadcaster: string; pusher: { key: string; secret: string; app_id: string; options: Record<string, unknown> } }>;
   /** GET `path` as `user` (anonymous without), with `cookie` sent. */
@@ -173,11 +175,14 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
     async broadcastVia(defaultConnection, request) {
       return ((await post('/_fixture/broadcast-via', { default: defaultConnection, ...request })) as { queued: number }).queued;
     },
-    async workQueue(defaultConnection) {
-      return (await post('/_fixture/work-queue', { default: defaultConnection })) as { processed: number; failed: number };
+    async queueReplyNotification(postId) {
+      await post('/_fixture/publish-reply', { post: postId });
     },
-    async readmePublish(request) {
-      await post('/_fixture/readme-publish', request);
+    async workQueue(config = {}) {
+      return (await post('/_fixture/work-queue', { config })) as { processed: number; released: number; failed: number };
+    },
+    async publishReplyAs(document, request) {
+      await post('/_fixture/publish-reply-as', { document, ...request });
     },
     async pusherConnection() {
       const response = await fixture.get('/_fixture/pusher-connection');
