@@ -76,7 +76,8 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
   const problems: string[] = [];
   const startedAt = new Date();
   const limits = readKernelLimits();
-  const impossible = planProblems(options.n, options.clients, options.url ? undefined : options.workers, limits);
+  const fromLoopback = options.url === undefined || new URL(options.url).hostname === '127.0.0.1';
+  const impossible = planProblems(options.n, options.clients, options.url ? undefined : options.workers, limits, fromLoopback && options.transport === 'ws');
   if (impossible.length) throw new Error(`this machine cannot hold the run:\n- ${impossible.join('\n- ')}`);
 
   log(
@@ -112,7 +113,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     publisher = createPublisher(server.url, options.publisherToken ?? DEVELOPMENT_PUBLISHER_TOKEN, Math.max(options.concurrency, 16));
     const jwtSecret = options.jwtSecret ?? DEVELOPMENT_JWT_SECRET;
     // Each client process gets a source address of its own on loopback, and so a port range of its own.
-    const localAddress = (w: number) => (new URL(server.url).hostname === '127.0.0.1' ? `127.0.0.${10 + w}` : undefined);
+    const localAddress = (w: number) => (fromLoopback ? `127.0.0.${10 + w}` : undefined);
     const allClients = <T>(ask: (client: Client, w: number) => Promise<T>) => Promise.all(clients.map(ask));
     const phaseLoopDelay = async (run: () => Promise<void>): Promise<PhaseLoopDelay> => {
       await startLoopWindow(metricsOrigin);

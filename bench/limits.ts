@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { openFileLimit } from './proc';
+import { SOURCE_PORT_COUNT } from './worker-sockets';
 
 /** Files a process holds besides its sockets (stdio, IPC, Redis, the loop's own, the publisher's pool): a generous allowance. */
 const OTHER_FILES = 200;
@@ -42,13 +43,15 @@ export function readKernelLimits(): KernelLimits {
 
 /**
  * Why `n` connections from `clients` client processes to `serviceProcesses` processes (undefined:
- * a service run elsewhere, whose limits are its own) cannot fit within `limits`; empty when they can.
+ * a service run elsewhere, whose limits are its own) cannot fit within `limits`; empty when they
+ * can. With `ownSourcePorts` each client process binds source ports of its own choosing
+ * (worker-sockets.ts), else the kernel's ephemeral ones.
  */
-export function planProblems(n: number, clients: number, serviceProcesses: number | undefined, limits: KernelLimits): string[] {
+export function planProblems(n: number, clients: number, serviceProcesses: number | undefined, limits: KernelLimits, ownSourcePorts: boolean): string[] {
   const problems: string[] = [];
   const perClient = Math.ceil(n / clients);
   const files = limits.openFilesPerProcess - OTHER_FILES;
-  const ports = limits.localPortRange[1] - limits.localPortRange[0] + 1;
+  const ports = ownSourcePorts ? SOURCE_PORT_COUNT : limits.localPortRange[1] - limits.localPortRange[0] + 1;
   const atLeast = (perProcess: number) => Math.ceil(n / perProcess);
   if (perClient > files)
     problems.push(
@@ -56,7 +59,7 @@ export function planProblems(n: number, clients: number, serviceProcesses: numbe
     );
   if (perClient > ports)
     problems.push(
-      `--clients ${clients}: each client process (one source address each) would need ${perClient} ephemeral ports, over the ${ports} of net.ipv4.ip_local_port_range (${limits.localPortRange.join('–')}): use --clients ${atLeast(ports)} or more`,
+      `--clients ${clients}: each client process (one source address each) would need ${perClient} source ports, over the ${ports} it has: use --clients ${atLeast(ports)} or more`,
     );
   if (serviceProcesses !== undefined && Math.ceil(n / serviceProcesses) > files)
     problems.push(

@@ -25,8 +25,9 @@ export function userTokenSigner(jwtSecret: string): (userId: string) => Promise<
  * inet_bind2_bucket_find) and connecting slowed from 400 to 70 a second. A port of our own is
  * one lookup, and the whole range above FIRST_SOURCE_PORT is the address's, not only the ephemeral one.
  */
-export const FIRST_SOURCE_PORT = 10_000;
+const FIRST_SOURCE_PORT = 10_000;
 const LAST_SOURCE_PORT = 65_535;
+export const SOURCE_PORT_COUNT = LAST_SOURCE_PORT - FIRST_SOURCE_PORT + 1;
 export function sourcePorts(): () => number {
   let next = FIRST_SOURCE_PORT;
   return () => {
