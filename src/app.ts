@@ -34,6 +34,7 @@ import { createSseWriter } from './transport/sse-writer';
 import { withSseSubscriptions } from './transport/sse-subscriptions';
 import { createReservationTokens } from './transport/sse/reservation-token';
 import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
+import { createStreamHandOver } from './graphql/stream-hand-over';
 import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
 import { createAcmeTls } from './tls/create-acme-tls';
 import { createAdminView } from './admin/create-admin-view';
@@ -178,12 +179,12 @@ export function createApp(
     logger,
     next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
   });
+  const streamHandOver = createStreamHandOver({ bus, acrossProcesses: config.bus.kind !== 'memory', logger });
   const sseStreams = createSingleConnectionStreams({
-    bus,
+    handOver: streamHandOver,
     pipeline,
     writer: sseWriter,
     maxOperationsPerStream: config.limits.maxSubscriptionsPerConnection,
-    acrossProcesses: config.bus.kind !== 'memory',
     logger,
   });
   const graphqlSse = createGraphQLSseHandler({
@@ -252,7 +253,8 @@ export function createApp(
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     sseWriter.close();
-    await sseStreams.close();
+    sseStreams.close();
+    await streamHandOver.close();
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);

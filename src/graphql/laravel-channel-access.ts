@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { ForumActivityEvent } from '../events/payloads';
 import type { TypingEvent } from '../events/thread-payloads';

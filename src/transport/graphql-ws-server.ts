@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
 import type { DocumentCache } from '../graphql/document-cache';

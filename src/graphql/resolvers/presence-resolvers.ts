@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../../auth/caller';
+import type { Caller } from '../../events/caller';
 import { openPresenceStream } from '../../presence/presence-stream';
 import type { PresenceSnapshot } from '../../presence/presence-store';
 import { guardIterator } from '../../lib/guarded-iterator';

@@ -12,12 +12,13 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
-import type { Caller } from '../../auth/caller';
+import { isAsyncIterable } from 'graphql-yoga';
+import type { Caller } from '../../events/caller';
 import type { NotificationHistory } from '../../history/notification-history';
 import type { TakeTurnIfBusy } from '../../lib/event-loop-turns';
 import type { Metrics, SubscriptionField } from '../../observability/metrics';
 import type { EventBus } from '../../pubsub/event-bus';
+import type { YogaServer } from '../create-yoga';
 import type { DocumentCache, ValidatedDocument } from '../document-cache';
 import { compileNotificationProjection, type NotificationProjection } from '../notification-projection';
 import { createNotificationDeliveries } from './notification-deliveries';
@@ -78,8 +79,7 @@ export interface PreparedOperation {
 }
 
 export interface SubscriptionPipelineOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the pipeline works with any Yoga instance's contexts
-  readonly yoga: YogaServerInstance<any, any>;
+  readonly yoga: YogaServer;
   /** Validated documents, shared with the HTTP mutation path. */
   readonly documents: DocumentCache;
   readonly sharing: SubscriptionSharings;
