@@ -8,7 +8,8 @@ import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
-import { SUBSCRIPTION_SHARING } from './graphql/schema';
+import { subscriptionSharing } from './graphql/schema';
+import type { ResolverDependencies } from './graphql/resolvers/resolver-dependencies';
 import { createSubscriptionPipeline, type SubscriptionHooks } from './graphql/subscriptions/pipeline';
 import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
@@ -113,19 +114,20 @@ export function createApp(
   let stopping = false;
   const isReady = () => !stopping && bus.isConnected();
   metrics.reportReadiness(isReady);
+  const resolverDependencies: ResolverDependencies = {
+    bus,
+    metrics,
+    maxPayloadBytes: config.maxPayloadBytes,
+    history,
+    nextForumActivityId: randomUUID,
+    presence: threads.presence,
+    typingSlots: threads.typingSlots,
+    visibilities: threads.visibilities,
+    channelMap: config.channelMap,
+    laravelAccess,
+  };
   const yoga = createYogaServer({
-    resolverDependencies: {
-      bus,
-      metrics,
-      maxPayloadBytes: config.maxPayloadBytes,
-      history,
-      nextForumActivityId: randomUUID,
-      presence: threads.presence,
-      typingSlots: threads.typingSlots,
-      visibilities: threads.visibilities,
-      channelMap: config.channelMap,
-      laravelAccess,
-    },
+    resolverDependencies,
     identifyCaller: identifyCountingFailures,
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
@@ -141,10 +143,11 @@ export function createApp(
 
   const documents = createDocumentCache();
   const takeTurnIfBusy = createTurnTaker(WORK_SLICE_MS);
+  const sharing = subscriptionSharing(resolverDependencies);
   const pipeline = createSubscriptionPipeline({
     yoga,
     documents,
-    sharing: laravelAccess?.sharing(SUBSCRIPTION_SHARING) ?? SUBSCRIPTION_SHARING,
+    sharing: laravelAccess?.sharing(sharing) ?? sharing,
     metrics,
     bus,
     history,
@@ -175,7 +178,6 @@ export function createApp(
     writer: sseWriter,
     keepBearerToken: keepBearerTokens,
     maxBodyBytes: MAX_REQUEST_BODY_BYTES,
-    takeTurnIfBusy,
     logger,
     next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
   });

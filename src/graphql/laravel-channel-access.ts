@@ -122,7 +122,7 @@ export function createLaravelChannelAccess({ config, channelMap, metrics, logger
   const sharedPerCaller = (shared: SubscriptionSharing): SubscriptionSharing => {
     if (shared.kind !== 'group') return shared;
     return {
-      kind: 'group',
+      ...shared,
       groupOf(caller) {
         if (caller.kind !== 'user') return shared.groupOf(caller);
         let key = callerKeys.get(caller);

@@ -190,9 +190,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
         const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
         return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
       }
-      const turn = takeTurnIfBusy();
-      if (turn) await turn;
-      const prepared = pipeline.prepare(payload, ctx.extra.caller!);
+      const prepared = await pipeline.prepare(payload, ctx.extra.caller!);
       if (!('open' in prepared)) return [...prepared];
       const { validated, operationName, variables } = prepared;
       const rootValue: PreparedRoot = { prepared, connection: ctx.extra, id };

@@ -119,10 +119,13 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
     const { operationId, caller } = request;
     if (open.operations.has(operationId)) return errorAnswer(409, `An operation with id "${operationId}" is already running on this stream.`);
     if (open.operations.size >= maxOperationsPerStream) return refuseOverLimit(open, operationId);
-    const prepared = pipeline.prepare(request.params, caller);
-    if (!('open' in prepared)) return { status: 400, body: errorsJson(prepared) };
-    const operation = new StreamOperation(open, operationId, caller, request.bearerToken, completed);
     open.operations.set(operationId, null);
+    const prepared = await pipeline.prepare(request.params, caller);
+    if (!('open' in prepared)) {
+      if (open.operations.get(operationId) === null) open.operations.delete(operationId);
+      return { status: 400, body: errorsJson(prepared) };
+    }
+    const operation = new StreamOperation(open, operationId, caller, request.bearerToken, completed);
     const opened = await prepared.open(operation);
     if (open.operations.get(operationId) !== null) {
       // Stopped, or its stream ended, while it started.
