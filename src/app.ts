@@ -217,7 +217,6 @@ export function createApp(
     logger,
     maxFrameBytes: config.maxFrameBytes,
     limits: config.limits,
-    documents,
     takeTurnIfBusy,
     keepBearerToken: keepBearerTokens,
   });

@@ -295,6 +295,8 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
       }
       return groupOperation(request, caller, validated, selected, null, group);
     },
+    /** The query text of the validated document equal to `query`, if one is cached: one string for all its operations. */
+    sharedQueryText: (query: string) => documents.get(query)?.query ?? query,
     /** Null while fewer than `limit` notification deliveries wait in this process, else a promise that resolves once they do. */
     whenDeliveriesBelow: (limit: number) => notifications.whenBacklogBelow(limit),
     /** Distinct shared executions running now (for tests and diagnostics). */

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Caller } from '../../events/caller';
 import type { StreamAnswer, StreamRequest } from '../../events/event-stream-relay';
+import { tooManyOperations } from '../../graphql/errors';
 import type { HeldStream, StreamHandOver } from '../../graphql/stream-hand-over';
 import type { SubscriptionPipeline } from '../../graphql/subscriptions/pipeline';
 import { EncodedResult, type OpenSubscription, type Subscriber } from '../../graphql/subscriptions/subscriber';
@@ -109,8 +110,7 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
   }
 
   function refuseOverLimit(open: OpenStream, operationId: string): StreamAnswer {
-    const error = new GraphQLError(`A stream may run at most ${maxOperationsPerStream} operations at once.`, { extensions: { code: 'TOO_MANY_OPERATIONS' } });
-    open.stream.write(nextEvent(errorsJson([error]), operationId));
+    open.stream.write(nextEvent(errorsJson([tooManyOperations('stream', maxOperationsPerStream)]), operationId));
     open.stream.write(completeEvent(operationId));
     return { status: 202 };
   }
