@@ -9,7 +9,6 @@ import type { EncodedResult, OpenSubscription, Subscriber } from '../graphql/sub
 import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import { BypassedIterator } from './bypassed-iterator';
-import { nextFrame } from './next-frames';
 
 /** What the protocol keeps per connection (graphql-ws' `extra`); the adapter's object, one per socket. */
 export interface ProtocolConnection {
@@ -30,6 +29,11 @@ export interface GraphQLWsProtocolOptions<Connection extends ProtocolConnection>
   readonly logger: Logger;
   /** A connection's caller was identified and accepted (its token's expiry is the adapter's to watch). */
   readonly onAccepted: (connection: Connection) => void;
+}
+
+/** The graphql-ws `next` frame of one operation id carrying a result's JSON (see `EncodedResult.frame`). */
+function nextFrame(resultJson: string, operationId: string): Buffer {
+  return Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":${resultJson}}`);
 }
 
 /** The rootValue of an operation until graphql-ws runs it. */
