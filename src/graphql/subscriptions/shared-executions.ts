@@ -68,8 +68,8 @@ const SENDS_PER_TURN = 500;
  * Guarantees: a member receives the group's results in the order of its events (so in publish
  * order); a member joining a live group is live at once, one joining a starting group when it
  * goes live; the group unsubscribes when its last member leaves. A group of states sends a
- * member a result only when it differs from the last it sent, except to members who joined since. A key that only one
- * subscriber can have (the fields that share nothing) makes a group of one.
+ * result only when it differs from the last one it sent, except to members who joined since.
+ * A key that only one subscriber can have (operations that share nothing) makes a group of one.
  */
 export function createSharedExecutions(options: {
   readonly onMembersLive: (field: SubscriptionField, delta: number) => void;

@@ -9,19 +9,17 @@ import type { SubscriptionField } from '../../observability/metrics';
  *   one execution per event when `groupOf` gives their callers the same key. The key must hold
  *   everything of the caller the resolver reads (its authorization included): it is run once,
  *   with the first subscriber's context, for the whole group.
- *   A field whose subscribers are each something besides (presence: each is in the thread)
+ *   A field whose subscribers each have effects of their own (presence: each is in the thread)
  *   declares its `membership`; one whose results are states rather than events (the thread's
  *   viewers now) says `states`: a member is sent a result only when it differs from the last
  *   the group sent, and a member who joins is sent the group's next one whatever it is.
  * - `user`: one user's subscriptions share the user's channel, each with its own replay from
  *   `after`; those with the same selection share one execution per event. `check` authorizes
  *   a subscriber and names its user and position (the resolver decides with the same function).
- * - `none`: each subscriber runs its own subscription (it has effects of its own, as presence does).
  */
 export type SubscriptionSharing =
   | { readonly kind: 'group'; readonly groupOf: (caller: Caller) => string; readonly states?: boolean; readonly membership?: Membership }
-  | { readonly kind: 'user'; readonly check: (caller: Caller, args: Record<string, unknown>) => { readonly userId: string; readonly after: string | null } }
-  | { readonly kind: 'none' };
+  | { readonly kind: 'user'; readonly check: (caller: Caller, args: Record<string, unknown>) => { readonly userId: string; readonly after: string | null } };
 
 export type SubscriptionSharings = Readonly<Record<SubscriptionField, SubscriptionSharing>>;
 
