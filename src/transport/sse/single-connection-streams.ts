@@ -31,7 +31,7 @@ interface OpenStream {
   readonly stream: SseStream;
   /** Running operations by id; null while one starts. */
   readonly operations: Map<string, StreamOperation | null>;
-  held: HeldStream | null;
+  readonly held: HeldStream;
   ended: boolean;
 }
 
@@ -89,7 +89,7 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
     tokenExpiries.forget(open, open.caller);
     for (const operation of open.operations.values()) if (operation) forget(operation);
     open.operations.clear();
-    void open.held?.release().catch(() => {});
+    void open.held.release().catch(() => {});
     open.stream.end();
   }
 
