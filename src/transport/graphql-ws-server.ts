@@ -1,21 +1,17 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Caller } from '../auth/caller';
-import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
+import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
-import type { DocumentCache } from '../graphql/document-cache';
-import type { PreparedOperation, SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
-import type { EncodedResult, OpenSubscription, Subscriber } from '../graphql/subscriptions/subscriber';
+import type { Caller } from '../events/caller';
+import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
 import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { BypassedIterator } from './bypassed-iterator';
 import { parseClientMessage } from './client-message';
+import { graphqlWsProtocol, type ProtocolConnection } from './graphql-ws-protocol';
 import { startHeartbeat } from './heartbeat';
-import { nextFrame } from './next-frames';
 
 export interface GraphQLWebSocketOptions {
   readonly server: Server;
@@ -26,8 +22,6 @@ export interface GraphQLWebSocketOptions {
   readonly logger: Logger;
   readonly maxFrameBytes: number;
   readonly limits: Limits;
-  /** The validated documents the pipeline keeps: a subscribe's query text is replaced by the cached equal one. */
-  readonly documents: DocumentCache;
   /** Connection inits and subscribes that come in bursts (a reconnect storm) wait for a turn of the event loop once it is due. */
   readonly takeTurnIfBusy: TakeTurnIfBusy;
   /** Keep each connection's bearer token for the pipeline's hooks (costs its length per connection); off by default. */
@@ -44,51 +38,18 @@ export const CLOSE_CODES = {
   tooManyConnections: 1013,
 } as const;
 
-/** What the adapter keeps per connection (graphql-ws' `extra`). */
-interface Connection {
-  readonly socket: WebSocket;
-  readonly send: (socket: WebSocket, frame: Buffer) => void;
+/** What the adapter keeps per connection (graphql-ws' `extra`): one small object whose methods are shared. */
+class Connection implements ProtocolConnection {
   caller?: Caller;
   bearerToken?: string;
-}
-
-/** The rootValue of an operation until graphql-ws runs it. */
-interface PreparedRoot {
-  readonly prepared: PreparedOperation;
-  readonly connection: Connection;
-  readonly id: string;
-}
-
-/** One operation: the pipeline's subscriber and the iterator graphql-ws holds (results bypass it). */
-class Operation extends BypassedIterator implements Subscriber {
-  subscription: OpenSubscription | null = null;
 
   constructor(
-    private readonly connection: Connection,
-    private readonly id: string,
-  ) {
-    super();
-  }
+    readonly socket: WebSocket,
+    private readonly send: (socket: WebSocket, frame: Buffer) => void,
+  ) {}
 
-  get caller(): Caller {
-    return this.connection.caller!;
-  }
-
-  get bearerToken(): string | undefined {
-    return this.connection.bearerToken;
-  }
-
-  send(result: EncodedResult): void {
-    this.connection.send(this.connection.socket, result.frame(this.id, nextFrame));
-  }
-
-  end(error?: unknown): void {
-    this.finish(error);
-  }
-
-  protected onReturn(): void {
-    this.subscription?.close();
-    this.subscription = null;
+  sendFrame(frame: Buffer): void {
+    this.send(this.socket, frame);
   }
 }
 
@@ -116,24 +77,18 @@ class ProtocolSocket {
   }
 }
 
-/** GraphiQL sends its header editor's entries as connection params, so any letter case is accepted. */
-function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  const key = Object.keys(connectionParams ?? {}).find((name) => name.toLowerCase() === 'authorization');
-  const value = key === undefined ? undefined : connectionParams![key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * Serves the graphql-ws protocol on the HTTP server's `path`; every operation runs through the
- * subscription pipeline, which this adapter only feeds and whose results it frames. The only
- * module that knows the `ws` library.
+ * Serves the graphql-ws protocol (`graphqlWsProtocol`: every operation runs through the
+ * subscription pipeline) on the HTTP server's `path`: the sockets, their bounds (frame size,
+ * slow consumers, connections, heartbeat), their messages' turns and their token's expiry.
+ * The only module that knows the `ws` library.
  *
  * Its own thin adapter rather than graphql-ws' `useServer` so that a send never waits for the
  * kernel: what a slow client has not read piles up in the socket's buffer, where
  * `bufferedAmount` sees it and the slow-consumer bound applies.
  */
 export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
-  const { server, path, pipeline, identifyCaller, metrics, maxFrameBytes, limits, takeTurnIfBusy } = options;
+  const { server, path, pipeline, metrics, maxFrameBytes, limits, takeTurnIfBusy } = options;
   const log = options.logger.child({ component: 'graphql-ws' });
   const wss = new WebSocketServer({ server, path, maxPayload: maxFrameBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
   const stopHeartbeat = startHeartbeat(wss, limits.heartbeatIntervalMs);
@@ -153,65 +108,27 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     cutOffIfSlow(socket);
   };
 
-  /** Opens a prepared operation: its iterator for graphql-ws, or its one result. */
-  const run = async (args: ExecutionArgs) => {
-    const { prepared, connection, id } = args.rootValue as PreparedRoot;
-    args.rootValue = undefined; // graphql-ws keeps the args while the operation lives
-    const operation = new Operation(connection, id);
-    const opened = await prepared.open(operation);
-    if (!('close' in opened)) return opened;
-    operation.subscription = opened;
-    return operation;
-  };
-
-  const protocol: ServerOptions<Record<string, unknown> | undefined, Connection> = {
-    connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
-    async onConnect(ctx) {
-      const turn = takeTurnIfBusy();
-      if (turn) await turn;
-      const authorization = authorizationOf(ctx.connectionParams);
-      const caller = await identifyCaller(authorization);
-      if (caller.kind === 'invalid') {
-        log.info({ reason: caller.reason }, 'refused a WebSocket connection with a bad token');
-        return false; // graphql-ws closes the socket with 4403 Forbidden
-      }
-      const connection = ctx.extra;
-      connection.caller = caller;
-      if (options.keepBearerToken && authorization) connection.bearerToken = bearerTokenOf(authorization) ?? undefined;
-      // The params are checked once: the connection keeps the caller they name, not the token.
-      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
-      // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
-      if (connection.socket.readyState !== connection.socket.CLOSED) tokenExpiries.watch(connection.socket, caller);
-      return true;
-    },
-    async onSubscribe(ctx, id, payload) {
-      // graphql-ws has already registered this operation in ctx.subscriptions.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
-        const message = `A connection may run at most ${limits.maxSubscriptionsPerConnection} operations at once.`;
-        return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
-      }
-      const turn = takeTurnIfBusy();
-      if (turn) await turn;
-      const prepared = pipeline.prepare(payload, ctx.extra.caller!);
-      if (!('open' in prepared)) return [...prepared];
-      const { validated, operationName, variables } = prepared;
-      const rootValue: PreparedRoot = { prepared, connection: ctx.extra, id };
-      return { schema: validated.schema, document: validated.document, operationName, variableValues: variables, contextValue: null, rootValue };
-    },
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>({
+    ...graphqlWsProtocol<Connection>({
+      pipeline,
+      limits,
+      takeTurnIfBusy,
+      identifyCaller: options.identifyCaller,
+      keepBearerToken: options.keepBearerToken,
+      logger: options.logger,
+      onAccepted({ socket, caller }) {
+        // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
+        if (socket.readyState !== socket.CLOSED) tokenExpiries.watch(socket, caller!);
+      },
+    }),
     onNext: (ctx) => cutOffIfSlow(ctx.extra.socket),
-    execute: run as never,
-    subscribe: run as never,
-  };
-  const graphqlWs = makeServer(protocol);
-
-  /** The query text of the cached document equal to `query`, if any: one string for all its operations. */
-  const canonicalQuery = (query: string) => options.documents.get(query)?.query ?? query;
+  });
 
   /** Hands `socket`'s messages to graphql-ws; an operation that fails unexpectedly closes its socket. */
   const handleMessage = (socket: WebSocket, onMessage: (data: string) => Promise<void>, data: RawData) => {
     // A message that waited for its turn while the socket closed is for nobody.
     if (socket.readyState !== socket.OPEN) return;
-    onMessage(parseClientMessage(String(data), canonicalQuery) as string).catch((error: unknown) => {
+    onMessage(parseClientMessage(String(data), pipeline.sharedQueryText) as string).catch((error: unknown) => {
       log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
@@ -231,7 +148,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     metrics.connectionOpened();
     socket.on('error', onSocketError);
     // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
-    const connection: Connection = { socket, send: sendFrame };
+    const connection = new Connection(socket, sendFrame);
     const closed = graphqlWs.opened(new ProtocolSocket(socket, listen), connection);
     // One listener for all that ends with the socket: each more would cost a wrapper and array room.
     socket.on('close', (code, reason) => {
