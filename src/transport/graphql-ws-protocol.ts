@@ -1,21 +1,25 @@
-import type { ExecutionArgs } from 'graphql';
-import type { ServerOptions } from 'graphql-ws';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { CloseCode, MessageType, stringifyMessage, validateMessage, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
 import type { Caller } from '../events/caller';
 import { tooManyOperations } from '../graphql/errors';
-import type { PreparedOperation, SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
-import type { EncodedResult, OpenSubscription, Subscriber } from '../graphql/subscriptions/subscriber';
+import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
+import { EncodedResult, type OpenSubscription, type Subscriber } from '../graphql/subscriptions/subscriber';
 import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
-import { BypassedIterator } from './bypassed-iterator';
 
 /** What the protocol keeps per connection (graphql-ws' `extra`); the adapter's object, one per socket. */
 export interface ProtocolConnection {
   caller?: Caller;
   bearerToken?: string;
-  /** Writes one frame to the socket (the adapter's slow-consumer bound applies). */
+  /** Its running operations by id, made for the first one. */
+  operations?: Map<string, { close(): void }>;
+  /** Writes one `next` frame to the socket (the adapter's slow-consumer bound applies). */
   sendFrame(frame: Buffer): void;
+  /** Writes one protocol message, if the socket is still open. */
+  send(data: string): void;
+  close(code: number, reason: string): void;
 }
 
 export interface GraphQLWsProtocolOptions<Connection extends ProtocolConnection> {
@@ -36,23 +40,14 @@ function nextFrame(resultJson: string, operationId: string): Buffer {
   return Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":${resultJson}}`);
 }
 
-/** The rootValue of an operation until graphql-ws runs it. */
-interface PreparedRoot {
-  readonly prepared: PreparedOperation;
-  readonly connection: ProtocolConnection;
-  readonly id: string;
-}
-
-/** One operation: the pipeline's subscriber and the iterator graphql-ws holds (results bypass it). */
-class Operation extends BypassedIterator implements Subscriber {
+/** One operation of a connection, and the pipeline's subscriber for it: one small object with shared methods. */
+class Operation implements Subscriber {
   subscription: OpenSubscription | null = null;
 
   constructor(
     private readonly connection: ProtocolConnection,
-    private readonly id: string,
-  ) {
-    super();
-  }
+    readonly id: string,
+  ) {}
 
   get caller(): Caller {
     return this.connection.caller!;
@@ -62,17 +57,64 @@ class Operation extends BypassedIterator implements Subscriber {
     return this.connection.bearerToken;
   }
 
+  /** Still the connection's operation of its id (not completed by the client, not ended, socket not closed). */
+  get current(): boolean {
+    return this.connection.operations?.get(this.id) === this;
+  }
+
   send(result: EncodedResult): void {
     this.connection.sendFrame(result.frame(this.id, nextFrame));
   }
 
+  /** The operation ended on the server's side: `complete`, or `error` with the error it ended with (as graphql-ws words it). */
   end(error?: unknown): void {
-    this.finish(error);
+    if (error === undefined) {
+      if (this.forget()) this.connection.send(stringifyMessage({ id: this.id, type: MessageType.Complete }));
+      return;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- graphql-ws' own wording for whatever was thrown
+    const original = error instanceof Error ? error : new Error(String(error));
+    this.fail([new GraphQLError(original.message, { originalError: original })]);
   }
 
-  protected onReturn(): void {
+  /** Answers with `error` instead of running (it was never opened, or its opening was refused). */
+  fail(errors: readonly GraphQLError[]): void {
+    if (this.forget()) this.connection.send(stringifyMessage({ id: this.id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) }));
+  }
+
+  /** A query's or mutation's one result, then `complete`. */
+  answer(result: ExecutionResult): void {
+    if (!this.forget()) return;
+    this.send(new EncodedResult(result));
+    this.connection.send(stringifyMessage({ id: this.id, type: MessageType.Complete }));
+  }
+
+  /** Leaves the pipeline: the client completed it or the socket closed. */
+  close(): void {
+    this.forget();
     this.subscription?.close();
     this.subscription = null;
+  }
+
+  /** Removes it from its connection; false when it was no longer there. */
+  private forget(): boolean {
+    if (!this.current) return false;
+    this.connection.operations!.delete(this.id);
+    return true;
+  }
+}
+
+type OperationMessage = { type: MessageType.Subscribe; id: string; payload: SubscribePayload } | { type: MessageType.Complete; id: string };
+
+/** A `subscribe` or `complete` as graphql-ws would accept it; anything else (a malformed one too: 4400) is left to graphql-ws. */
+function isOperationMessage(message: unknown): message is OperationMessage {
+  const type = (message as { type?: unknown } | null)?.type;
+  if (type !== MessageType.Subscribe && type !== MessageType.Complete) return false;
+  try {
+    validateMessage(message);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -83,30 +125,24 @@ function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | u
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Opens a prepared operation: its iterator for graphql-ws, or its one result. */
-async function run(args: ExecutionArgs) {
-  const { prepared, connection, id } = args.rootValue as PreparedRoot;
-  args.rootValue = undefined; // graphql-ws keeps the args while the operation lives
-  const operation = new Operation(connection, id);
-  const opened = await prepared.open(operation);
-  if (!('close' in opened)) return opened;
-  operation.subscription = opened;
-  return operation;
-}
-
 /**
- * graphql-ws' protocol on the subscription pipeline, for `makeServer`: `connection_init`
- * identifies the caller from `connectionParams.authorization` (a bad token: 4403), each
- * `subscribe` is prepared by the pipeline and opened with an `Operation` as its subscriber,
- * whose results go out as `next` frames built once per operation id. No socket here: the
- * adapter (`attachGraphQLWebSocket`) owns them, as graphql-ws' `use/ws.ts` does its own.
+ * graphql-ws' protocol on the subscription pipeline. `serverOptions` are for graphql-ws'
+ * `makeServer`, which keeps what is before and around the operations: `connection_init`
+ * (identifying the caller from `connectionParams.authorization`; a bad token: 4403), ping, pong,
+ * and any message of a connection not yet accepted (4401). An accepted connection's `subscribe`
+ * and `complete` go to `receive` instead, one `Operation` each and nothing else: `makeServer`
+ * would hold a suspended handler, its message, its arguments and three closures per operation
+ * for as long as it lives (1.3 KiB each, a third of what a connection costs with two
+ * operations). Its words are graphql-ws', word for word: a reused id closes the socket with
+ * 4409, refusals are `error` messages, a query's result is `next` then `complete`, an ending
+ * subscription `complete` (or `error`), a client's `complete` ends one silently. No socket here:
+ * the adapter (`attachGraphQLWebSocket`) owns them, as graphql-ws' `use/ws.ts` does its own.
  */
-export function graphqlWsProtocol<Connection extends ProtocolConnection>(
-  options: GraphQLWsProtocolOptions<Connection>,
-): ServerOptions<Record<string, unknown> | undefined, Connection> {
+export function graphqlWsProtocol<Connection extends ProtocolConnection>(options: GraphQLWsProtocolOptions<Connection>) {
   const { pipeline, identifyCaller, limits, takeTurnIfBusy } = options;
   const log = options.logger.child({ component: 'graphql-ws' });
-  return {
+
+  const serverOptions: ServerOptions<Record<string, unknown> | undefined, Connection> = {
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
     async onConnect(ctx) {
       const turn = takeTurnIfBusy();
@@ -125,17 +161,40 @@ export function graphqlWsProtocol<Connection extends ProtocolConnection>(
       options.onAccepted(connection);
       return true;
     },
-    async onSubscribe(ctx, id, payload) {
-      // graphql-ws has already registered this operation in ctx.subscriptions.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection)
-        return [tooManyOperations('connection', limits.maxSubscriptionsPerConnection)];
-      const prepared = await pipeline.prepare(payload, ctx.extra.caller!);
-      if (!('open' in prepared)) return [...prepared];
-      const { validated, operationName, variables } = prepared;
-      const rootValue: PreparedRoot = { prepared, connection: ctx.extra, id };
-      return { schema: validated.schema, document: validated.document, operationName, variableValues: variables, contextValue: null, rootValue };
+  };
+
+  const subscribe = async (connection: Connection, { id, payload }: { id: string; payload: SubscribePayload }) => {
+    const operations = (connection.operations ??= new Map());
+    if (operations.has(id)) return connection.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+    const operation = new Operation(connection, id);
+    operations.set(id, operation);
+    if (operations.size > limits.maxSubscriptionsPerConnection) return operation.fail([tooManyOperations('connection', limits.maxSubscriptionsPerConnection)]);
+    const prepared = await pipeline.prepare(payload, operation.caller);
+    if (!operation.current) return;
+    if (!('open' in prepared)) return operation.fail(prepared);
+    const opened = await prepared.open(operation);
+    if (!('close' in opened)) return operation.answer(opened);
+    if (operation.current) operation.subscription = opened;
+    else opened.close();
+  };
+
+  return {
+    serverOptions,
+    /**
+     * Runs `message` when it is a valid `subscribe` or `complete` of an accepted connection and
+     * resolves once it is handled (a subscription: once live); null when it is graphql-ws' to handle.
+     */
+    receive(connection: Connection, message: unknown): Promise<void> | null {
+      if (!connection.caller || !isOperationMessage(message)) return null;
+      if (message.type === MessageType.Subscribe) return subscribe(connection, message);
+      connection.operations?.get(message.id)?.close();
+      return Promise.resolve();
     },
-    execute: run as never,
-    subscribe: run as never,
+    /** The socket closed: every operation of the connection leaves the pipeline. */
+    closeAll(connection: Connection): void {
+      const operations = connection.operations;
+      if (!operations) return;
+      for (const operation of [...operations.values()]) operation.close();
+    },
   };
 }

@@ -38,30 +38,29 @@ export const CLOSE_CODES = {
   tooManyConnections: 1013,
 } as const;
 
-/** What the adapter keeps per connection (graphql-ws' `extra`): one small object whose methods are shared. */
+/**
+ * One per socket, with shared methods: what the protocol keeps per connection (graphql-ws'
+ * `extra`) and the socket as graphql-ws' server sees it, in one object.
+ */
 class Connection implements ProtocolConnection {
   caller?: Caller;
   bearerToken?: string;
+  operations?: Map<string, { close(): void }>;
 
   constructor(
     readonly socket: WebSocket,
-    private readonly send: (socket: WebSocket, frame: Buffer) => void,
-  ) {}
-
-  sendFrame(frame: Buffer): void {
-    this.send(this.socket, frame);
-  }
-}
-
-/** A socket as graphql-ws' server sees it: one small object per connection whose methods are shared. */
-class ProtocolSocket {
-  constructor(
-    private readonly socket: WebSocket,
-    private readonly listen: (socket: WebSocket, onMessage: (data: string) => Promise<void>) => void,
+    private readonly adapter: {
+      sendFrame(socket: WebSocket, frame: Buffer): void;
+      listen(connection: Connection, onMessage: (data: string) => Promise<void>): void;
+    },
   ) {}
 
   get protocol(): string {
     return this.socket.protocol;
+  }
+
+  sendFrame(frame: Buffer): void {
+    this.adapter.sendFrame(this.socket, frame);
   }
 
   send(data: string): void {
@@ -73,7 +72,7 @@ class ProtocolSocket {
   }
 
   onMessage(onMessage: (data: string) => Promise<void>): void {
-    this.listen(this.socket, onMessage);
+    this.adapter.listen(this, onMessage);
   }
 }
 
@@ -108,39 +107,40 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     cutOffIfSlow(socket);
   };
 
-  const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>({
-    ...graphqlWsProtocol<Connection>({
-      pipeline,
-      limits,
-      takeTurnIfBusy,
-      identifyCaller: options.identifyCaller,
-      keepBearerToken: options.keepBearerToken,
-      logger: options.logger,
-      onAccepted({ socket, caller }) {
-        // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
-        if (socket.readyState !== socket.CLOSED) tokenExpiries.watch(socket, caller!);
-      },
-    }),
-    onNext: (ctx) => cutOffIfSlow(ctx.extra.socket),
+  const protocol = graphqlWsProtocol<Connection>({
+    pipeline,
+    limits,
+    takeTurnIfBusy,
+    identifyCaller: options.identifyCaller,
+    keepBearerToken: options.keepBearerToken,
+    logger: options.logger,
+    onAccepted({ socket, caller }) {
+      // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
+      if (socket.readyState !== socket.CLOSED) tokenExpiries.watch(socket, caller!);
+    },
   });
+  const graphqlWs = makeServer(protocol.serverOptions);
 
-  /** Hands `socket`'s messages to graphql-ws; an operation that fails unexpectedly closes its socket. */
-  const handleMessage = (socket: WebSocket, onMessage: (data: string) => Promise<void>, data: RawData) => {
+  /** Hands a connection's message to its operations or to graphql-ws; an operation that fails unexpectedly closes its socket. */
+  const handleMessage = (connection: Connection, onMessage: (data: string) => Promise<void>, data: RawData) => {
+    const { socket } = connection;
     // A message that waited for its turn while the socket closed is for nobody.
     if (socket.readyState !== socket.OPEN) return;
-    onMessage(parseClientMessage(String(data), pipeline.sharedQueryText) as string).catch((error: unknown) => {
+    const message = parseClientMessage(String(data), pipeline.sharedQueryText);
+    (protocol.receive(connection, message) ?? onMessage(message as string)).catch((error: unknown) => {
       log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
   };
   // Thousands of sockets' messages can arrive in one poll of the event loop: each waits for its
   // turn before it is even parsed, and the turns keep the order in which the messages came.
-  const listen = (socket: WebSocket, onMessage: (data: string) => Promise<void>) =>
-    socket.on('message', (data) => {
+  const listen = (connection: Connection, onMessage: (data: string) => Promise<void>) =>
+    connection.socket.on('message', (data) => {
       const turn = takeTurnIfBusy();
-      if (turn) void turn.then(() => handleMessage(socket, onMessage, data));
-      else handleMessage(socket, onMessage, data);
+      if (turn) void turn.then(() => handleMessage(connection, onMessage, data));
+      else handleMessage(connection, onMessage, data);
     });
+  const adapter = { sendFrame, listen };
 
   const onSocketError = (error: Error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed');
 
@@ -148,12 +148,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     metrics.connectionOpened();
     socket.on('error', onSocketError);
     // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
-    const connection = new Connection(socket, sendFrame);
-    const closed = graphqlWs.opened(new ProtocolSocket(socket, listen), connection);
+    const connection = new Connection(socket, adapter);
+    const closed = graphqlWs.opened(connection, connection);
     // One listener for all that ends with the socket: each more would cost a wrapper and array room.
     socket.on('close', (code, reason) => {
       metrics.connectionClosed(code, connection.caller !== undefined);
       if (connection.caller) tokenExpiries.forget(socket, connection.caller);
+      protocol.closeAll(connection);
       void closed(code, String(reason));
     });
     if (wss.clients.size > limits.maxConnections) socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');

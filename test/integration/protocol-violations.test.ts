@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { postGraphQL } from '../utils/http';
-import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION } from '../utils/operations';
+import { FORUM_ACTIVITY_SUBSCRIPTION, NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION } from '../utils/operations';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
@@ -38,6 +38,19 @@ describe('graphql-ws protocol violations', () => {
     await postGraphQL(server.url, PUBLISH_NOTIFICATION, { input: { userId: '20', type: 't', title: 'still here' } }, PUBLISHER_TOKEN);
     expect(await bystander.next()).toMatchObject({ data: { notification: { title: 'still here' } } });
     bystander.dispose();
+  });
+
+  it('closes a socket that reuses the id of an operation still running with 4409', async () => {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    const acknowledged = new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    expect(JSON.parse(String(await acknowledged))).toEqual({ type: 'connection_ack' });
+    const subscribe = JSON.stringify({ id: '1', type: 'subscribe', payload: { query: FORUM_ACTIVITY_SUBSCRIPTION, variables: { forumId: 'f' } } });
+    socket.send(subscribe);
+    socket.send(subscribe);
+    expect(await closed).toBe(4409);
   });
 
   it('answers a query that does not parse with an error, keeping the socket open', async () => {
