@@ -15,7 +15,7 @@ const config: CodegenConfig = {
         mappers: {
           Notification: '../../events/payloads#NotificationEvent',
           ForumActivity: '../../events/payloads#ForumActivityEvent',
-          Viewer: '../../auth/caller#UserIdentity',
+          Viewer: '../../events/caller#UserIdentity',
         },
       },
     },

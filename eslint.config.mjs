@@ -45,7 +45,7 @@ const boundaries = [
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'coverage/', 'node_modules/', 'src/graphql/generated/', 'examples/generated/', 'bench/results/'],
+    ignores: ['dist/', 'packages/client/dist/', 'coverage/', 'node_modules/', 'src/graphql/generated/', 'examples/generated/', 'bench/results/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -16,6 +16,7 @@ const SERIAL = [
   'sentinel-failover',
   'redis-cluster',
   'workers',
+  'workers-scale',
   'rolling-deploy',
 ];
 

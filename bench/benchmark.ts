@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PUBLISHER_TOKEN } from '../src/config/config';
 import { startClientWorker, type ClientWorker } from './client-pool';
 import { DEFAULT_OPTIONS, type BenchmarkOptions } from './options';
-import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
+import { listenOverflows, planProblems, readKernelLimits } from './limits';
+import { describeMachine, describeSource, openFiles, processGroup, readCpuMs, readRssKiB } from './proc';
 import type { ConnectReply, LoopDelayReply, WorkerProblems } from './protocol';
 import { createPublisher, type Publisher } from './publisher';
 import { endLoopWindow, liveSubscriptions, scrapeMetrics, startLoopWindow, waitForLive } from './server-metrics';
@@ -74,6 +75,10 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
   const log = options.verbose ? (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}\n`) : () => undefined;
   const problems: string[] = [];
   const startedAt = new Date();
+  const limits = readKernelLimits();
+  const fromLoopback = options.url === undefined || new URL(options.url).hostname === '127.0.0.1';
+  const impossible = planProblems(options.n, options.clients, options.url ? undefined : options.workers, limits, fromLoopback && options.transport === 'ws');
+  if (impossible.length) throw new Error(`this machine cannot hold the run:\n- ${impossible.join('\n- ')}`);
 
   log(
     options.url
@@ -82,15 +87,17 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
   );
   const server: ServerUnderTest = options.url
     ? targetServer(options.url, options.pid)
-    : await startServer({ mode: options.server, redisUrl: options.redisUrl });
+    : await startServer({ mode: options.server, redisUrl: options.redisUrl, workers: options.workers });
   const pid = server.pid;
   // Other processes of the same service (--also): clients spread over all, figures summed.
   const others = options.url ? (options.also ?? []).map((url) => targetServer(url, undefined)) : [];
   const processes = [server, ...others];
   const metricsOrigin = others.length === 0 ? server.origin : processes.map((p) => p.origin);
   const pids = pid === undefined ? [] : [pid, ...(options.alsoPids ?? [])];
+  // Each pid with its workers, read anew each time: a worker replaced mid-run is counted as it is now.
+  const servicePids = () => pids.flatMap(processGroup);
   const sumOver = (read: (pid: number) => number) =>
-    pid === undefined || pids.length !== processes.length ? Number.NaN : pids.reduce((total, p) => total + read(p), 0);
+    pid === undefined || pids.length !== processes.length ? Number.NaN : servicePids().reduce((total, p) => total + read(p), 0);
   const rss = () => sumOver(readRssKiB);
   const cpuMs = () => sumOver(readCpuMs);
   const processOf = (w: number) => processes[w % processes.length] as ServerUnderTest;
@@ -106,7 +113,7 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     publisher = createPublisher(server.url, options.publisherToken ?? DEVELOPMENT_PUBLISHER_TOKEN, Math.max(options.concurrency, 16));
     const jwtSecret = options.jwtSecret ?? DEVELOPMENT_JWT_SECRET;
     // Each client process gets a source address of its own on loopback, and so a port range of its own.
-    const localAddress = (w: number) => (new URL(server.url).hostname === '127.0.0.1' ? `127.0.0.${10 + w}` : undefined);
+    const localAddress = (w: number) => (fromLoopback ? `127.0.0.${10 + w}` : undefined);
     const allClients = <T>(ask: (client: Client, w: number) => Promise<T>) => Promise.all(clients.map(ask));
     const phaseLoopDelay = async (run: () => Promise<void>): Promise<PhaseLoopDelay> => {
       await startLoopWindow(metricsOrigin);
@@ -173,6 +180,8 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
     // Connections: every user opens a socket and subscribes to its notifications.
     const liveTimeoutMs = 60_000 + options.n * 10;
     const rssBefore = rss();
+    const workerPidsBefore = servicePids();
+    const overflowsBefore = listenOverflows();
     const heapBefore = (await scrapeMetrics(metricsOrigin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
     log(`opening ${options.n} ${options.transport === 'sse' ? 'SSE streams' : 'connections'} from ${options.clients} client processes`);
     let connectReplies: ConnectReply[] = [];
@@ -219,6 +228,20 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       heapForum = (await scrapeMetrics(metricsOrigin)).get('nodejs_heap_size_used_bytes') ?? Number.NaN;
       log(`${liveForum} forumActivity subscriptions live; RSS → ${rssForum} KiB`);
     }
+    // Every connection open: what each process holds, against what the machine allows.
+    const everyServicePid = servicePids();
+    const processReport: BenchmarkReport['processes'] = {
+      service: everyServicePid.map((p) => ({ pid: p, rssKiB: readRssKiB(p), openFiles: openFiles(p) })),
+      replacedDuringRun: workerPidsBefore.filter((p) => !everyServicePid.includes(p)).length,
+      clients: workers.map((worker) => ({ pid: worker.pid, openFiles: openFiles(worker.pid) })),
+      listenOverflows: listenOverflows() - overflowsBefore,
+      limits,
+    };
+    if (processReport.replacedDuringRun > 0) problems.push(`${processReport.replacedDuringRun} service processes were replaced while connecting`);
+    log(
+      `${everyServicePid.length} service processes, most open files in one: ${Math.max(...processReport.service.map((p) => p.openFiles))}; ` +
+        `client processes: ${Math.max(...processReport.clients.map((c) => c.openFiles))} (limit ${limits.openFilesPerProcess}); listen overflows ${processReport.listenOverflows}`,
+    );
     // The service's CPU while nothing is published: what the connections cost by just being there
     // (heartbeats, timers). A measurement over a fixed time, so a sleep is what it takes.
     let idleCpuPercent = Number.NaN;
@@ -246,10 +269,12 @@ export async function runBenchmark(overrides: Partial<BenchmarkOptions> = {}): P
       connections: {
         requested: options.n,
         acknowledged: subscribedSockets,
+        failed: options.n - subscribedSockets,
         notificationLive: liveNotification,
         forumLive: options.forum ? liveForum : null,
         connectMs: round(connectMs, 0),
       },
+      processes: processReport,
       memory: options.phases.includes('memory')
         ? {
             rssBeforeKiB: rssBefore,

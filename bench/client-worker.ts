@@ -21,9 +21,12 @@ import {
 } from './protocol';
 import { wallClockMs } from './stats';
 import { answerParent } from './worker-ipc';
-import { closeSocket, connectInLanes, type SocketOutcome, userTokenSigner } from './worker-sockets';
+import { closeSocket, connectInLanes, PORT_TAKEN, type SocketOutcome, sourcePorts, userTokenSigner } from './worker-sockets';
 
 const MAX_ERRORS_KEPT = 20;
+/** Source ports tried for one socket before its failure counts. */
+const PORT_ATTEMPTS = 20;
+const nextSourcePort = sourcePorts();
 
 /** One user's connection: a graphql-ws socket, or its SSE streams (one per subscription). */
 interface Connection {
@@ -87,10 +90,31 @@ function noteClosedByServer(group: string, connection: Connection, why: string):
   noteError(`closed by the server: ${why}`);
 }
 
-/** Opens one socket, initialises it with the user's token and subscribes to its notifications. */
-function openSocket(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<SocketOutcome> {
+/**
+ * Opens one socket (from `localAddress`, on source ports of this process's own), initialises it
+ * with the user's token and subscribes to its notifications.
+ */
+async function openSocket(group: string, wsUrl: string, userId: string, token: string, localAddress: string | undefined): Promise<SocketOutcome> {
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await openSocketFrom(group, wsUrl, userId, token, localAddress, localAddress === undefined ? undefined : nextSourcePort());
+    if (outcome !== PORT_TAKEN) return outcome;
+    if (attempt === PORT_ATTEMPTS) {
+      noteError(`${PORT_ATTEMPTS} source ports in a row were taken`);
+      return outcome;
+    }
+  }
+}
+
+function openSocketFrom(
+  group: string,
+  wsUrl: string,
+  userId: string,
+  token: string,
+  localAddress: string | undefined,
+  localPort: number | undefined,
+): Promise<SocketOutcome> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000, localAddress });
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000, localAddress, localPort });
     const connection: Connection = {
       userId,
       subscribeForum: (forumId) =>
@@ -126,7 +150,8 @@ function openSocket(group: string, wsUrl: string, userId: string, token: string,
           return noteError(`${message.type ?? 'untyped'} message on ${message.id ?? 'the connection'}: ${JSON.stringify(message.payload).slice(0, 200)}`);
       }
     });
-    socket.on('error', (error) => {
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === PORT_TAKEN && !settled) return settle(PORT_TAKEN);
       noteError(`socket error: ${error.message}`);
       settle(error.message);
     });

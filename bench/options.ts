@@ -15,7 +15,9 @@ export interface BenchmarkOptions extends ServiceOptions {
    */
   readonly also?: readonly string[];
   readonly alsoPids?: readonly number[];
-  /** Client processes that share the connections. */
+  /** WORKERS of the started service: its worker processes (1: the service is one process). */
+  readonly workers: number;
+  /** Client processes that share the connections, each from a loopback address of its own. */
   readonly clients: number;
   /** graphql-ws sockets, or GraphQL-over-SSE streams (one per subscription). */
   readonly transport: Transport;
@@ -55,6 +57,7 @@ export interface CommandLineOptions extends ComparisonOptions {
 export const DEFAULT_OPTIONS: BenchmarkOptions = Object.freeze({
   n: 1000,
   server: 'tsx',
+  workers: 1,
   clients: 2,
   transport: 'ws',
   forum: true,
@@ -86,7 +89,9 @@ const USAGE = `npm run bench -- [options]
   --also-pids P,P    their pids, so RSS and CPU are summed over every process
   --server tsx|dist|floor  how to start the service (default tsx: node --import tsx src/main.ts);
                      floor: run bench/floor-server.ts alone, the same load without GraphQL
-  --clients K        client processes (default ${DEFAULT_OPTIONS.clients})
+  --workers W        WORKERS of the started service: W worker processes on one port (default ${DEFAULT_OPTIONS.workers});
+                     RSS and CPU are summed over the primary and every worker
+  --clients K        client processes, each from a source address of its own (default ${DEFAULT_OPTIONS.clients})
   --transport ws|sse subscribe over graphql-ws sockets or GraphQL-over-SSE streams (default ws; the floor: ws only)
   --forum / --no-forum   also subscribe forumActivity(forumId) (default on)
   --rate R           notifications/s in the latency phase (default ${DEFAULT_OPTIONS.rate})
@@ -127,6 +132,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
     n: { type: 'string' },
     also: { type: 'string' },
     'also-pids': { type: 'string' },
+    workers: { type: 'string' },
     clients: { type: 'string' },
     transport: { type: 'string' },
     forum: { type: 'boolean' },
@@ -146,6 +152,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (transport !== 'ws' && transport !== 'sse') fail(`--transport must be ws or sse (got "${transport}")`);
   const service = serviceOptions(values, env, DEFAULT_OPTIONS, ['tsx', 'dist', 'floor']);
   const n = positiveInteger('n', values.n, DEFAULT_OPTIONS.n);
+  const workers = positiveInteger('workers', values.workers, DEFAULT_OPTIONS.workers);
+  if (workers > 1 && (service.url !== undefined || service.server === 'floor'))
+    fail('--workers sets WORKERS of a service started here (with --url, give --pid of its primary: its workers are counted with it)');
+  if (workers > 1 && !values['no-floor']) fail('--workers above 1 needs --no-floor: the floor is one process, so the two would not compare');
   const sseN = values['sse-n'] === '0' ? 0 : positiveInteger('sse-n', values['sse-n'], Math.min(n, 2000));
   return {
     ...service,
@@ -155,6 +165,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
     n,
     also: values.also?.split(',').filter((url) => url !== ''),
     alsoPids: values['also-pids']?.split(',').map((pid) => positiveInteger('also-pids', pid, 0)),
+    workers,
     clients: positiveInteger('clients', values.clients, DEFAULT_OPTIONS.clients),
     transport: transport as Transport,
     forum: values['no-forum'] ? false : (values.forum ?? DEFAULT_OPTIONS.forum),

@@ -1,4 +1,5 @@
 /** The benchmark's report: its JSON shape, and the table printed from it. */
+import type { KernelLimits } from './limits';
 
 export interface LoopDelay {
   readonly maxMs: number;
@@ -26,7 +27,17 @@ export interface DeliveryFigures {
 
 export interface BenchmarkReport {
   meta: Record<string, unknown>;
-  connections: { requested: number; acknowledged: number; notificationLive: number; forumLive: number | null; connectMs: number };
+  connections: { requested: number; acknowledged: number; failed: number; notificationLive: number; forumLive: number | null; connectMs: number };
+  /** Once every subscription was live: each process of the service (a WORKERS primary and its workers) and each client process, against the machine's limits. */
+  processes: {
+    service: Array<{ pid: number; rssKiB: number; openFiles: number }>;
+    /** Service processes that were there before connecting and had gone by then (a worker died and was replaced). */
+    replacedDuringRun: number;
+    clients: Array<{ pid: number; openFiles: number }>;
+    /** Connections the kernel's accept queues turned away while connecting (each retried by its client after a second or more). */
+    listenOverflows: number;
+    limits: KernelLimits;
+  };
   memory: {
     rssBeforeKiB: number;
     rssWithNotificationKiB: number;
@@ -122,6 +133,8 @@ interface Row {
   readonly count?: true;
 }
 
+const mostOpenFiles = (processes: ReadonlyArray<{ openFiles: number }>) => Math.max(...processes.map((p) => p.openFiles));
+
 const worstLoop = (report: BenchmarkReport, side: 'server' | 'clients') => {
   const values = Object.values(report.eventLoop)
     .map((phase) => phase[side].maxMs)
@@ -143,6 +156,14 @@ function rowsOf(report: BenchmarkReport): Row[] {
       label: 'connections subscribed (notification / forumActivity)',
       figures: (r) => [r.connections.notificationLive, r.connections.forumLive],
       write: (f) => `${each('')(f)} of ${show(connections.requested)}`,
+      references: none,
+      count: true,
+    },
+    {
+      label: 'service processes (RSS and open files summed over all), and the most open files in one of them / in one client process',
+      figures: (r) => [r.processes.service.length, mostOpenFiles(r.processes.service), mostOpenFiles(r.processes.clients)],
+      write: ([processes, service, client]) =>
+        `${show(processes)}; ${show(service)} / ${show(client)} of ${show(report.processes.limits.openFilesPerProcess)} (ulimit -n)`,
       references: none,
       count: true,
     },

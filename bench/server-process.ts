@@ -35,17 +35,20 @@ function endpointsOf(url: string) {
   return { url: parsed.href, wsUrl, origin };
 }
 
-/** Resolves once `origin`/readyz answers 200; another process offers no event to wait on, so it asks every 50 ms. */
-async function waitUntilReady(origin: string, exited: Promise<unknown>, output: () => string, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once `listening()` holds and `origin`/readyz answers 200; another process offers no
+ * event to wait on, so it asks every 50 ms.
+ */
+async function waitUntilReady(origin: string, listening: () => boolean, exited: Promise<unknown>, output: () => string, timeoutMs: number): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gone) throw new Error(`the service exited before it was ready:\n${output()}`);
     try {
-      if ((await fetch(`${origin}/readyz`)).status === 200) return;
+      if (listening() && (await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(5_000) })).status === 200) return;
     } catch {
-      /* not listening yet */
+      /* not listening yet, or not answering */
     }
     if (Date.now() > deadline) throw new Error(`the service was not ready within ${timeoutMs} ms:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -80,30 +83,41 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
   }
 }
 
+/** What the primary of WORKERS > 1 logs (at info) once every worker listens. */
+const EVERY_WORKER_LISTENING = '"msg":"every worker listening"';
+
 /**
  * Starts the service as `npm start` would, in a process of its own, on a free port and a Redis
  * key prefix of its own (`namespace:uuid:`; its keys are deleted once the service stopped), with
  * LOG_LEVEL=warn so that logging does not weigh on the figures. `env` adds (or overrides)
- * variables of the service, e.g. a larger REPLAY_MAX_PER_USER.
+ * variables of the service, e.g. a larger REPLAY_MAX_PER_USER. With `workers` above 1 it runs
+ * that many workers (WORKERS) and resolves once every one of them listens: until then the
+ * primary hands every connection to the few that do. LOG_LEVEL is info then, for the primary's
+ * line that says so (the workers log nothing at info for a connection that goes well).
  */
 export async function startServer(options: {
   mode: ServerMode;
   redisUrl: string;
+  workers?: number;
   namespace?: string;
   env?: Readonly<Record<string, string>>;
 }): Promise<ServerUnderTest> {
   const port = await freePort();
   const keyPrefix = `${options.namespace ?? 'bench'}:${randomUUID()}:`;
   const bus = options.redisUrl === 'memory' ? {} : { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: keyPrefix };
+  const workers = options.workers ?? 1;
+  const group = workers > 1 ? { WORKERS: String(workers), LOG_LEVEL: 'info' } : {};
   // One process (tsx as a loader, not its CLI, which would fork a second one whose RSS we would miss).
   const child: ChildProcess = spawn(process.execPath, ARGS[options.mode], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...bus, ...options.env },
+    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...bus, ...group, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
+  let everyWorkerListening = workers === 1;
   const keep = (chunk: string) => {
     tail = (tail + chunk).slice(-OUTPUT_TAIL_CHARS);
+    everyWorkerListening ||= tail.includes(EVERY_WORKER_LISTENING);
   };
   child.stdout!.setEncoding('utf8').on('data', keep);
   child.stderr!.setEncoding('utf8').on('data', keep);
@@ -120,7 +134,13 @@ export async function startServer(options: {
     if (options.redisUrl !== 'memory') await deleteKeys(options.redisUrl, keyPrefix).catch(() => undefined);
   };
   try {
-    await waitUntilReady(endpoints.origin, exited, () => tail, 60_000);
+    await waitUntilReady(
+      endpoints.origin,
+      () => everyWorkerListening,
+      exited,
+      () => tail,
+      60_000,
+    );
   } catch (error) {
     await stop();
     throw error;

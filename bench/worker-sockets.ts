@@ -17,6 +17,28 @@ export function userTokenSigner(jwtSecret: string): (userId: string) => Promise<
   return (userId) => new SignJWT({ sub: userId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresAt).sign(secret);
 }
 
+/**
+ * The source ports of one client process's sockets, handed out in turn, on a loopback address no
+ * other process uses. A socket bound to an address with port 0 makes the kernel search its
+ * ephemeral range for a port that address has free, a search that grows with the sockets already
+ * bound: at 80,000 sockets it took half of the machine's CPU (perf: inet_bhash2_conflict,
+ * inet_bind2_bucket_find) and connecting slowed from 400 to 70 a second. A port of our own is
+ * one lookup, and the whole range above FIRST_SOURCE_PORT is the address's, not only the ephemeral one.
+ */
+const FIRST_SOURCE_PORT = 10_000;
+const LAST_SOURCE_PORT = 65_535;
+export const SOURCE_PORT_COUNT = LAST_SOURCE_PORT - FIRST_SOURCE_PORT + 1;
+export function sourcePorts(): () => number {
+  let next = FIRST_SOURCE_PORT;
+  return () => {
+    if (next > LAST_SOURCE_PORT) throw new Error(`no source port left (${FIRST_SOURCE_PORT}–${LAST_SOURCE_PORT} used): use more client processes`);
+    return next++;
+  };
+}
+
+/** A socket whose source port something else holds (a server listening on every address): try the next port. */
+export const PORT_TAKEN = 'EADDRINUSE';
+
 /** `'subscribed'`, or why the socket did not get there. */
 export type SocketOutcome = string;
 

@@ -8,7 +8,8 @@ import { createPublisherTokenMatcher } from './auth/publisher-token';
 import { createUserTokenVerifier } from './auth/user-token';
 import type { Config } from './config/config';
 import { createYogaServer, GRAPHQL_PATH } from './graphql/create-yoga';
-import { SUBSCRIPTION_SHARING } from './graphql/schema';
+import { subscriptionSharing } from './graphql/schema';
+import type { ResolverDependencies } from './graphql/resolvers/resolver-dependencies';
 import { createSubscriptionPipeline, type SubscriptionHooks } from './graphql/subscriptions/pipeline';
 import { useQueryLimits } from './graphql/use-query-limits';
 import type { Logger } from './observability/logger';
@@ -34,6 +35,7 @@ import { createSseWriter } from './transport/sse-writer';
 import { withSseSubscriptions } from './transport/sse-subscriptions';
 import { createReservationTokens } from './transport/sse/reservation-token';
 import { createSingleConnectionStreams } from './transport/sse/single-connection-streams';
+import { createStreamHandOver } from './graphql/stream-hand-over';
 import { createGraphQLSseHandler, isGraphQLSseRequest } from './transport/sse/graphql-sse-handler';
 import { createAcmeTls } from './tls/create-acme-tls';
 import { createAdminView } from './admin/create-admin-view';
@@ -112,19 +114,20 @@ export function createApp(
   let stopping = false;
   const isReady = () => !stopping && bus.isConnected();
   metrics.reportReadiness(isReady);
+  const resolverDependencies: ResolverDependencies = {
+    bus,
+    metrics,
+    maxPayloadBytes: config.maxPayloadBytes,
+    history,
+    nextForumActivityId: randomUUID,
+    presence: threads.presence,
+    typingSlots: threads.typingSlots,
+    visibilities: threads.visibilities,
+    channelMap: config.channelMap,
+    laravelAccess,
+  };
   const yoga = createYogaServer({
-    resolverDependencies: {
-      bus,
-      metrics,
-      maxPayloadBytes: config.maxPayloadBytes,
-      history,
-      nextForumActivityId: randomUUID,
-      presence: threads.presence,
-      typingSlots: threads.typingSlots,
-      visibilities: threads.visibilities,
-      channelMap: config.channelMap,
-      laravelAccess,
-    },
+    resolverDependencies,
     identifyCaller: identifyCountingFailures,
     logger,
     graphiql: config.graphiql && { headers: graphiqlHeaders },
@@ -140,10 +143,11 @@ export function createApp(
 
   const documents = createDocumentCache();
   const takeTurnIfBusy = createTurnTaker(WORK_SLICE_MS);
+  const sharing = subscriptionSharing(resolverDependencies);
   const pipeline = createSubscriptionPipeline({
     yoga,
     documents,
-    sharing: laravelAccess?.sharing(SUBSCRIPTION_SHARING) ?? SUBSCRIPTION_SHARING,
+    sharing: laravelAccess?.sharing(sharing) ?? sharing,
     metrics,
     bus,
     history,
@@ -174,16 +178,15 @@ export function createApp(
     writer: sseWriter,
     keepBearerToken: keepBearerTokens,
     maxBodyBytes: MAX_REQUEST_BODY_BYTES,
-    takeTurnIfBusy,
     logger,
     next: (request, response, body) => (body === undefined ? mutations(request, response) : void yoga(Object.assign(request, { body }), response)),
   });
+  const streamHandOver = createStreamHandOver({ bus, acrossProcesses: config.bus.kind !== 'memory', logger });
   const sseStreams = createSingleConnectionStreams({
-    bus,
+    handOver: streamHandOver,
     pipeline,
     writer: sseWriter,
     maxOperationsPerStream: config.limits.maxSubscriptionsPerConnection,
-    acrossProcesses: config.bus.kind !== 'memory',
     logger,
   });
   const graphqlSse = createGraphQLSseHandler({
@@ -214,7 +217,6 @@ export function createApp(
     logger,
     maxFrameBytes: config.maxFrameBytes,
     limits: config.limits,
-    documents,
     takeTurnIfBusy,
     keepBearerToken: keepBearerTokens,
   });
@@ -252,7 +254,8 @@ export function createApp(
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await webSocket.close(RESTART_CLOSE_CODE, 'Server restarting');
     sseWriter.close();
-    await sseStreams.close();
+    sseStreams.close();
+    await streamHandOver.close();
     const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
     await drained;
     clearTimeout(cutStreams);

@@ -1,4 +1,4 @@
-import { ANONYMOUS, type AuthFailureReason, type Caller } from './caller';
+import { ANONYMOUS, type AuthFailureReason, type Caller } from '../events/caller';
 import type { IsPublisherToken } from './publisher-token';
 import { InvalidUserTokenError, type VerifyUserToken } from './user-token';
 

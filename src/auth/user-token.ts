@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import type { AuthFailureReason, UserIdentity } from './caller';
+import type { AuthFailureReason, UserIdentity } from '../events/caller';
 
 export interface UserTokenOptions {
   readonly secret: string;

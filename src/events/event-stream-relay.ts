@@ -1,5 +1,4 @@
-// eslint-disable-next-line import-x/no-restricted-paths -- a relayed operation carries its caller; the Caller type belongs in a lower tier (left for issue 18)
-import type { Caller } from '../auth/caller';
+import type { Caller } from './caller';
 
 /**
  * What crosses the bus in GraphQL over SSE's single connection mode: the reservation, the

@@ -1,4 +1,4 @@
-import type { Caller, UserIdentity } from '../auth/caller';
+import type { Caller, UserIdentity } from '../events/caller';
 import type { Audience } from '../events/visibility';
 import { graphQLError } from './errors';
 

@@ -12,3 +12,6 @@ export async function unlessBusUnavailable<Result>(operation: () => Promise<Resu
     throw error;
   }
 }
+
+/** Whether `error` says the bus could not take an operation (a transport answers it as 503). */
+export const isBusUnavailable = (error: unknown) => error instanceof BusUnavailableError;

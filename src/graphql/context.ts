@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 
 /** What every resolver knows about the operation: who asked. */
 export interface GraphQLContext {

@@ -1,5 +1,5 @@
 import { createYoga, type Plugin } from 'graphql-yoga';
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Logger } from '../observability/logger';
 import { useReadinessEndpoint } from '../observability/use-readiness-endpoint';

@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { ForumActivityEvent } from '../events/payloads';
 import type { TypingEvent } from '../events/thread-payloads';
@@ -122,7 +122,7 @@ export function createLaravelChannelAccess({ config, channelMap, metrics, logger
   const sharedPerCaller = (shared: SubscriptionSharing): SubscriptionSharing => {
     if (shared.kind !== 'group') return shared;
     return {
-      kind: 'group',
+      ...shared,
       groupOf(caller) {
         if (caller.kind !== 'user') return shared.groupOf(caller);
         let key = callerKeys.get(caller);

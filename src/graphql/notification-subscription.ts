@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 import { isStreamPosition } from '../history/stream-position';
 import { assertIsUser } from './authorize';
 import { graphQLError } from './errors';

@@ -5,7 +5,7 @@ import { createSchema } from 'graphql-yoga';
 import type { GraphQLContext } from './context';
 import { createForumResolvers, forumActivitySharing } from './resolvers/forum-resolvers';
 import { createNotificationResolvers, notificationSharing } from './resolvers/notification-resolvers';
-import { createPresenceResolvers, threadViewersSharing } from './resolvers/presence-resolvers';
+import { createPresenceResolvers, createThreadViewersSharing } from './resolvers/presence-resolvers';
 import type { ResolverDependencies } from './resolvers/resolver-dependencies';
 import { createTypingResolvers, typingSharing } from './resolvers/typing-resolvers';
 import type { SubscriptionSharings } from './subscriptions/subscription-sharing';
@@ -22,12 +22,12 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 }
 
 /** How each subscription field's subscribers share work, as each resolver file declares it. */
-export const SUBSCRIPTION_SHARING: SubscriptionSharings = {
+export const subscriptionSharing = (dependencies: ResolverDependencies): SubscriptionSharings => ({
   notification: notificationSharing,
   forumActivity: forumActivitySharing,
-  threadViewers: threadViewersSharing,
+  threadViewers: createThreadViewersSharing(dependencies),
   typing: typingSharing,
-};
+});
 
 export function createGraphQLSchema(dependencies: ResolverDependencies) {
   return createSchema<GraphQLContext>({

@@ -1,4 +1,4 @@
-import type { Caller, UserIdentity } from '../auth/caller';
+import type { Caller, UserIdentity } from '../events/caller';
 import { visibleClasses } from '../events/visibility';
 import type { ThreadVisibilities } from '../threads/thread-visibilities';
 import { audienceOf } from './authorize';

@@ -24,6 +24,8 @@ export function registerLoopDelayMax(registry: Registry): () => void {
     name: 'realtime_event_loop_delay_max_seconds',
     help: 'Longest delay of the event loop since the previous scrape, a block that ends as the scrape is answered included',
     registers: [registry],
+    // Under WORKERS the group's /metrics says the worst worker's, not the sum of theirs.
+    aggregator: 'max',
     collect() {
       const now = performance.now();
       this.set(Math.max(0, Math.max(longest, now - lastTick) - TICK_MS) / 1000);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import type { Cluster, Redis } from 'ioredis';
-import type { AuthFailureReason } from '../auth/caller';
+import type { AuthFailureReason } from '../events/caller';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerLoopDelayMax } from './loop-delay';
 import { closeCodeLabel, errorCodeLabel } from './label-values';

@@ -1,16 +1,16 @@
 import type { Server } from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
+import type { IdentifyCaller } from '../auth/identify-caller';
 import type { Limits } from '../config/config';
-import type { DocumentCache } from '../graphql/document-cache';
+import type { Caller } from '../events/caller';
 import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
 import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { parseClientMessage } from './client-message';
-import { createGraphQLWsOperations, type OperationsConnection } from './graphql-ws-operations';
+import { graphqlWsProtocol, type ProtocolConnection } from './graphql-ws-protocol';
 import { startHeartbeat } from './heartbeat';
 
 export interface GraphQLWebSocketOptions {
@@ -22,8 +22,6 @@ export interface GraphQLWebSocketOptions {
   readonly logger: Logger;
   readonly maxFrameBytes: number;
   readonly limits: Limits;
-  /** The validated documents the pipeline keeps: a subscribe's query text is replaced by the cached equal one. */
-  readonly documents: DocumentCache;
   /** Connection inits and subscribes that come in bursts (a reconnect storm) wait for a turn of the event loop once it is due. */
   readonly takeTurnIfBusy: TakeTurnIfBusy;
   /** Keep each connection's bearer token for the pipeline's hooks (costs its length per connection); off by default. */
@@ -40,24 +38,29 @@ export const CLOSE_CODES = {
   tooManyConnections: 1013,
 } as const;
 
-/** What the adapter keeps per connection (graphql-ws' `extra`), its operations included. */
-interface Connection extends OperationsConnection {
-  readonly socket: WebSocket;
-}
+/**
+ * One per socket, with shared methods: what the protocol keeps per connection (graphql-ws'
+ * `extra`) and the socket as graphql-ws' server sees it, in one object.
+ */
+class Connection implements ProtocolConnection {
+  caller?: Caller;
+  bearerToken?: string;
+  operations?: Map<string, { close(): void }>;
 
-/** A socket as graphql-ws' server sees it: one small object per connection whose methods are shared. */
-class ProtocolSocket {
   constructor(
-    private readonly connection: Connection,
-    private readonly listen: (connection: Connection, onMessage: (data: string) => Promise<void>) => void,
+    readonly socket: WebSocket,
+    private readonly adapter: {
+      sendFrame(socket: WebSocket, frame: Buffer): void;
+      listen(connection: Connection, onMessage: (data: string) => Promise<void>): void;
+    },
   ) {}
-
-  private get socket(): WebSocket {
-    return this.connection.socket;
-  }
 
   get protocol(): string {
     return this.socket.protocol;
+  }
+
+  sendFrame(frame: Buffer): void {
+    this.adapter.sendFrame(this.socket, frame);
   }
 
   send(data: string): void {
@@ -69,28 +72,22 @@ class ProtocolSocket {
   }
 
   onMessage(onMessage: (data: string) => Promise<void>): void {
-    this.listen(this.connection, onMessage);
+    this.adapter.listen(this, onMessage);
   }
 }
 
-/** GraphiQL sends its header editor's entries as connection params, so any letter case is accepted. */
-function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  const key = Object.keys(connectionParams ?? {}).find((name) => name.toLowerCase() === 'authorization');
-  const value = key === undefined ? undefined : connectionParams![key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * Serves the graphql-ws protocol on the HTTP server's `path`; every operation runs through the
- * subscription pipeline, which this adapter only feeds and whose results it frames. The only
- * module that knows the `ws` library.
+ * Serves the graphql-ws protocol (`graphqlWsProtocol`: every operation runs through the
+ * subscription pipeline) on the HTTP server's `path`: the sockets, their bounds (frame size,
+ * slow consumers, connections, heartbeat), their messages' turns and their token's expiry.
+ * The only module that knows the `ws` library.
  *
  * Its own thin adapter rather than graphql-ws' `useServer` so that a send never waits for the
  * kernel: what a slow client has not read piles up in the socket's buffer, where
  * `bufferedAmount` sees it and the slow-consumer bound applies.
  */
 export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
-  const { server, path, pipeline, identifyCaller, metrics, maxFrameBytes, limits, takeTurnIfBusy } = options;
+  const { server, path, pipeline, metrics, maxFrameBytes, limits, takeTurnIfBusy } = options;
   const log = options.logger.child({ component: 'graphql-ws' });
   const wss = new WebSocketServer({ server, path, maxPayload: maxFrameBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
   const stopHeartbeat = startHeartbeat(wss, limits.heartbeatIntervalMs);
@@ -110,42 +107,27 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     cutOffIfSlow(socket);
   };
 
-  const operations = createGraphQLWsOperations<Connection>({ pipeline, limits, takeTurnIfBusy, sendFrame: ({ socket }, frame) => sendFrame(socket, frame) });
-
-  const protocol: ServerOptions<Record<string, unknown> | undefined, Connection> = {
-    connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
-    async onConnect(ctx) {
-      const turn = takeTurnIfBusy();
-      if (turn) await turn;
-      const authorization = authorizationOf(ctx.connectionParams);
-      const caller = await identifyCaller(authorization);
-      if (caller.kind === 'invalid') {
-        log.info({ reason: caller.reason }, 'refused a WebSocket connection with a bad token');
-        return false; // graphql-ws closes the socket with 4403 Forbidden
-      }
-      const connection = ctx.extra;
-      connection.caller = caller;
-      if (options.keepBearerToken && authorization) connection.bearerToken = bearerTokenOf(authorization) ?? undefined;
-      // The params are checked once: the connection keeps the caller they name, not the token.
-      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
+  const protocol = graphqlWsProtocol<Connection>({
+    pipeline,
+    limits,
+    takeTurnIfBusy,
+    identifyCaller: options.identifyCaller,
+    keepBearerToken: options.keepBearerToken,
+    logger: options.logger,
+    onAccepted({ socket, caller }) {
       // A socket that closed meanwhile has had its 'close' event: nothing would forget it.
-      if (connection.socket.readyState !== connection.socket.CLOSED) tokenExpiries.watch(connection.socket, caller);
-      return true;
+      if (socket.readyState !== socket.CLOSED) tokenExpiries.watch(socket, caller!);
     },
-    // An accepted connection's subscribe and complete messages never reach graphql-ws (see createGraphQLWsOperations).
-  };
-  const graphqlWs = makeServer(protocol);
+  });
+  const graphqlWs = makeServer(protocol.serverOptions);
 
-  /** The query text of the cached document equal to `query`, if any: one string for all its operations. */
-  const canonicalQuery = (query: string) => options.documents.get(query)?.query ?? query;
-
-  /** Hands the connection's messages to its operations or graphql-ws; an operation that fails unexpectedly closes its socket. */
+  /** Hands a connection's message to its operations or to graphql-ws; an operation that fails unexpectedly closes its socket. */
   const handleMessage = (connection: Connection, onMessage: (data: string) => Promise<void>, data: RawData) => {
     const { socket } = connection;
     // A message that waited for its turn while the socket closed is for nobody.
     if (socket.readyState !== socket.OPEN) return;
-    const message = parseClientMessage(String(data), canonicalQuery);
-    (operations.receive(connection, message) ?? onMessage(message as string)).catch((error: unknown) => {
+    const message = parseClientMessage(String(data), pipeline.sharedQueryText);
+    (protocol.receive(connection, message) ?? onMessage(message as string)).catch((error: unknown) => {
       log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
@@ -158,6 +140,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
       if (turn) void turn.then(() => handleMessage(connection, onMessage, data));
       else handleMessage(connection, onMessage, data);
     });
+  const adapter = { sendFrame, listen };
 
   const onSocketError = (error: Error) => log.info({ err: error.message }, 'WebSocket error; the socket is closed');
 
@@ -165,13 +148,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
     metrics.connectionOpened();
     socket.on('error', onSocketError);
     // Not the upgrade request: kept for the connection's whole life, it would cost kilobytes each.
-    const connection: Connection = { socket };
-    const closed = graphqlWs.opened(new ProtocolSocket(connection, listen), connection);
+    const connection = new Connection(socket, adapter);
+    const closed = graphqlWs.opened(connection, connection);
     // One listener for all that ends with the socket: each more would cost a wrapper and array room.
     socket.on('close', (code, reason) => {
       metrics.connectionClosed(code, connection.caller !== undefined);
       if (connection.caller) tokenExpiries.forget(socket, connection.caller);
-      operations.closeAll(connection);
+      protocol.closeAll(connection);
       void closed(code, String(reason));
     });
     if (wss.clients.size > limits.maxConnections) socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');

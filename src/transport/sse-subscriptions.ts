@@ -3,7 +3,6 @@ import { bearerTokenOf, type IdentifyCaller } from '../auth/identify-caller';
 import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
 import { EncodedResult, type OpenSubscription, type OperationRequest } from '../graphql/subscriptions/subscriber';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
-import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import { readBody } from './read-body';
 import { COMPLETE_EVENT, nextEvent, SseSubscriber, type SseWriter } from './sse-writer';
@@ -19,8 +18,6 @@ export interface SseSubscriptionOptions {
   /** Keep each stream's bearer token for the pipeline's hooks; off by default. */
   readonly keepBearerToken?: boolean;
   readonly logger: Logger;
-  /** Subscribes that come in bursts (a reconnect storm) wait for a turn of the event loop once it is due, as WebSocket ones do. */
-  readonly takeTurnIfBusy: TakeTurnIfBusy;
   /** Answers whatever this route does not take (its body, when it was read here, passed along). */
   readonly next: (request: IncomingMessage, response: ServerResponse, body?: string) => void;
 }
@@ -62,12 +59,10 @@ export function withSseSubscriptions(options: SseSubscriptionOptions): RequestLi
   const tokenExpiries = createTokenExpiries<SseSubscriber>((subscriber) => subscriber.end());
 
   const serve = async (request: IncomingMessage, response: ServerResponse, url: URL, body: string | undefined) => {
-    const turn = options.takeTurnIfBusy();
-    if (turn) await turn;
     const operation = operationOf(url, body);
     const authorization = request.headers.authorization;
     const caller = operation && (await identifyCaller(authorization));
-    const prepared = caller && caller.kind !== 'invalid' ? pipeline.prepare(operation, caller) : null;
+    const prepared = caller && caller.kind !== 'invalid' ? await pipeline.prepare(operation, caller) : null;
     if (!prepared || !('open' in prepared) || prepared.field === null) return next(request, response, body);
     const bearerToken = options.keepBearerToken && authorization ? (bearerTokenOf(authorization) ?? undefined) : undefined;
     // Open before the subscription is: its first results may come before `open` resolves.

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Caller } from '../auth/caller';
+import type { Caller } from '../events/caller';
 import type { EncodedResult, Subscriber } from '../graphql/subscriptions/subscriber';
 import { corsHeaders } from './cors-headers';
 

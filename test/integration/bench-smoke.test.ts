@@ -3,7 +3,7 @@ import { runBenchmark } from '../../bench/benchmark';
 import { formatTable } from '../../bench/report';
 import { REDIS_URL } from '../utils/redis';
 
-/** The keys benchmark runs give their services (`bench:<uuid>:…`); only this file starts such runs. */
+/** The keys benchmark runs give their services (`bench:<uuid>:…`); the serial tier runs one file at a time, so no other run adds or deletes some meanwhile. */
 async function benchKeys(): Promise<number> {
   const redis = new Redis(REDIS_URL);
   try {

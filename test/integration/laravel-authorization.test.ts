@@ -1,5 +1,5 @@
 import { isolatedLaravelPrefix, counterValue } from '../utils/laravel';
-import { LARAVEL_PACKAGES, PHP, startLaravelFixture, type BroadcastRequest, type LaravelFixture } from '../utils/laravel-fixture';
+import { LARAVEL_PACKAGES, PHP, startLaravelFixture, type BroadcastRequest, type FixturePost, type LaravelFixture } from '../utils/laravel-fixture';
 import { freePort } from '../utils/free-port';
 import { describeWithProgram } from '../utils/programs';
 import { REDIS_URL } from '../utils/redis';
@@ -20,9 +20,8 @@ const PUBLISH = 'mutation ($input: PublishForumActivityInput!) { publishForumAct
 
 type Activity = { forumActivity: Record<string, unknown> };
 
-/** A PostCreated of post `postId` on `channel`, as MechaMap's controllers would broadcast it. */
-const post = (channel: string, forumId: number, threadId: number, postId: number): BroadcastRequest => ({
-  channel,
+/** Post `postId`, by Mia (3). */
+const reply = (forumId: number, threadId: number, postId: number): FixturePost => ({
   forumId,
   threadId,
   postId,
@@ -31,6 +30,9 @@ const post = (channel: string, forumId: number, threadId: number, postId: number
   excerpt: `Excerpt ${postId}`,
   url: `/threads/${threadId}#post-${postId}`,
 });
+
+/** A PostCreated of post `postId` on `channel`, as MechaMap's controllers would broadcast it. */
+const post = (channel: string, forumId: number, threadId: number, postId: number): BroadcastRequest => ({ channel, ...reply(forumId, threadId, postId) });
 
 describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decides who sees what (LARAVEL_AUTH_URL), on a real Laravel", () => {
   let service: TestApp;
@@ -93,19 +95,23 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     });
   });
 
-  it("RealtimeChannel (docs/migrating-from-reverb.md) publishes through clients/php from inside the app, with Laravel's notification id", async () => {
+  it("the guide's via() during the split: RealtimeChannel publishes through clients/php from inside the app, with the id that marks Laravel's database row read", async () => {
     const live = service.expectSubscriptions('notification');
     const alice = connectClient(service.wsUrl, `Bearer ${token[1]}`).subscribe(NOTIFICATION, { userId: '1' });
     await live();
-    await laravel.notify(1, 'realtime', { title: 'Mentioned', url: '/threads/345' });
+    await laravel.notify(1, 'split', { title: 'Mentioned', url: '/threads/345' });
     const { data } = await alice.next();
-    expect(data?.['notification']).toMatchObject({
+    const notification = data?.['notification'] as { data: { id: string } };
+    expect(notification).toMatchObject({
       userId: '1',
-      type: 'App\\Notifications\\SomethingHappened',
+      type: 'App\\Notifications\\ThreadReplied',
       title: 'Mentioned',
       url: '/threads/345',
       data: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), title: 'Mentioned', url: '/threads/345' },
     });
+    // `broadcast` went to Reverb's connection (the `log` broadcaster here), with the same id.
+    await laravel.logged(new RegExp(`"id": "${notification.data.id}"`));
+    expect(await laravel.markRead(1, notification.data.id)).toEqual(expect.any(String));
   });
 
   it("public, private and presence broadcasts: forum 7's members receive its private activity over WebSocket, SSE and graphql-sse, a non-member never does", async () => {
@@ -163,18 +169,19 @@ describeWithProgram(PHP, LARAVEL_PACKAGES, "Laravel's routes/channels.php decide
     }
   });
 
-  it("broadcastConnections() [null, 'realtime'] publishes to Reverb's connection and the service; when the first connection fails, the service gets nothing", async () => {
+  it("broadcastConnections() [null, 'realtime'] publishes to Reverb's connection and the service; when the first connection fails, the service gets nothing; the guide's one queued job per connection gets through", async () => {
     const live = service.expectSubscriptions('forumActivity');
     const anonymous = connectClient(service.wsUrl).subscribe<Activity>(FORUM_ACTIVITY, { forumId: '1' });
     await live();
     expect(await laravel.splitBroadcast('log', 1, 345, 'Both stacks')).toBe(200);
     expect((await anonymous.next()).data?.forumActivity).toMatchObject({ kind: 'THREAD_CREATED', forumId: '1', threadId: '345', title: 'Both stacks' });
-    expect(laravel.log()).toContain('Broadcasting [App\\Events\\ThreadCreated] on channels [forum.1]');
+    await laravel.logged(/Broadcasting \[App\\Events\\ThreadCreated\] on channels \[forum\.1\]/);
 
     expect(await laravel.splitBroadcast('unreachable', 1, 345, 'Reverb down')).toBe(500);
-    // One event per connection instead (broadcastVia), as the guide advises: each stands alone.
-    await laravel.broadcast({ ...post('forum.1', 1, 345, 601), connection: 'realtime' });
-    expect((await anonymous.next()).data?.forumActivity).toMatchObject({ kind: 'POST_CREATED', postId: '601' });
+    // One queued event per connection instead (the guide's broadcastVia() lines): each job stands alone.
+    expect(await laravel.broadcastVia('unreachable', reply(1, 345, 601))).toBe(2);
+    expect(await laravel.workQueue({ 'broadcasting.default': 'unreachable' })).toEqual({ processed: 1, released: 0, failed: 1 });
+    expect((await anonymous.next()).data?.forumActivity).toMatchObject({ kind: 'POST_CREATED', forumId: '1', postId: '601' });
   });
 
   it("presence carries what channels.php returned (info.name); a refused user gets FORBIDDEN and never appears in anyone's list", async () => {

@@ -1,6 +1,7 @@
 import { millisecondsUntilReady } from '../utils/readiness';
 import { errorCodes, postGraphQL } from '../utils/http';
 import { PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
+import { pollUntil } from '../utils/poll';
 import { isolatedPrefix } from '../utils/redis';
 import { useRedisCluster } from '../utils/redis-cluster';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
@@ -40,6 +41,54 @@ describe('Redis Cluster (three masters, three replicas)', () => {
     console.info(
       `Redis Cluster: ${users.length} users' notifications, commands per master: ${calls.join(' / ')} (${calls.map((count) => ((100 * count) / total).toFixed(1)).join(' / ')} %)`,
     );
+  });
+
+  it("with REDIS_MIN_REPLICAS_ACK=1 answers a publish once the replica of the master holding the user's stream has it: UNAVAILABLE while that replica is stopped, and only for that master's users", async () => {
+    const acking = await startTestApp({ REDIS_CLUSTER_NODES: cluster.cluster().nodes, REDIS_KEY_PREFIX: keyPrefix, REDIS_MIN_REPLICAS_ACK: '1' });
+    const masterOfUser = (userId: number) => cluster.cluster().masterOf(`${keyPrefix}notifications:{${userId}}`);
+    const userOnAnotherMaster = async (than: number) => {
+      let userId = 200;
+      while ((await masterOfUser(userId)) === than) userId += 1;
+      return userId;
+    };
+    // Not the master the failover test below kills: its replica must be in step to take over.
+    const paused = await userOnAnotherMaster(await masterOfUser(93));
+    const pausedMaster = await masterOfUser(paused);
+    const other = await userOnAnotherMaster(pausedMaster);
+    const publish = (userId: number, title: string) =>
+      postGraphQL<{ publishNotification: { id: string } }>(
+        acking.url,
+        PUBLISH_NOTIFICATION,
+        { input: { userId: String(userId), type: 't', title } },
+        PUBLISHER_TOKEN,
+      );
+    const publishToEach = (userIds: number[], title: string) =>
+      postGraphQL<{ publishNotifications: unknown[] }>(
+        acking.url,
+        PUBLISH_NOTIFICATIONS,
+        { inputs: userIds.map((userId) => ({ userId: String(userId), type: 't', title })) },
+        PUBLISHER_TOKEN,
+      );
+    try {
+      expect((await publish(paused, 'before')).data?.publishNotification.id).toEqual(expect.any(String));
+      expect((await publishToEach([paused, other], 'before')).data?.publishNotifications).toHaveLength(2);
+
+      const resume = await cluster.cluster().pauseReplicaOf(pausedMaster);
+      try {
+        expect(errorCodes(await publish(paused, 'while paused'))).toEqual(['UNAVAILABLE']);
+        expect(errorCodes(await publishToEach([paused, other], 'while paused'))).toEqual(['UNAVAILABLE']);
+        expect((await publish(other, 'while paused')).data?.publishNotification.id).toEqual(expect.any(String));
+        expect((await publishToEach([other], 'while paused')).data?.publishNotifications).toHaveLength(1);
+      } finally {
+        resume();
+      }
+      await pollUntil(() => publish(paused, 'after'), {
+        until: (answer) => answer.data?.publishNotification !== undefined,
+        what: 'a publish acknowledged again',
+      });
+    } finally {
+      await acking.stop();
+    }
   });
 
   it("rides out the loss of a user's master: UNAVAILABLE in the gap, then the open subscription delivers again by itself and nothing acknowledged is lost", async () => {

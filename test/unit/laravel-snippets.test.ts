@@ -1,73 +1,119 @@
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 /**
- * The PHP the README and the migration guide tell MechaMap to write is the PHP the Laravel
- * fixture runs (test/integration/laravel-authorization.test.ts): each snippet below is cut from a
- * fixture file and must appear, to the character, in the documents that show it.
+ * The PHP that the README, the migration guide and clients/php/README.md tell MechaMap to write is
+ * the PHP the Laravel fixture runs: the fixture requires each ```php block straight from the
+ * markdown (doc_snippet() in test/fixtures/laravel/bootstrap/doc-snippets.php), and the
+ * integration tests (laravel-authorization, laravel-snippets) run it. This checks, without PHP, that no block is
+ * left out: every line of every block is taken by a doc_snippet() call, or the block repeats one
+ * that is.
  */
 const ROOT = join(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'laravel');
 const read = (...path: string[]) => readFileSync(join(...path), 'utf8');
-const README = read(ROOT, 'README.md');
-const GUIDE = read(ROOT, 'docs', 'migrating-from-reverb.md');
-const CLIENT_README = read(ROOT, 'clients', 'php', 'README.md');
+const DOCUMENTS = ['README.md', 'docs/migrating-from-reverb.md', 'clients/php/README.md'];
 
-/** The text of `file` from the line that starts with `from` through the line that starts with `through` (or the end). */
-function cut(file: string, from: string, through?: string): string {
-  const lines = read(FIXTURE, file).split('\n');
-  const start = lines.findIndex((line) => line.trimStart().startsWith(from));
-  const end = through === undefined ? lines.length - 1 : lines.findIndex((line, index) => index > start && line.startsWith(through));
-  if (start < 0 || end < 0) throw new Error(`${file}: no region from "${from}"`);
-  const region = lines.slice(start, end + 1);
-  const indent = Math.min(...region.filter((line) => line.trim() !== '').map((line) => line.length - line.trimStart().length));
-  return region
-    .map((line) => line.slice(indent))
-    .join('\n')
-    .trimEnd();
+interface Block {
+  readonly document: string;
+  /** The line of the opening fence, for messages. */
+  readonly line: number;
+  /** Without the fence's indentation, as doc_snippet() takes them. */
+  readonly lines: readonly string[];
 }
 
-/** The one line of `file` that starts with `from`, without its indentation. */
-function line(file: string, from: string): string {
-  const found = read(FIXTURE, file)
-    .split('\n')
-    .find((candidate) => candidate.trimStart().startsWith(from));
-  if (found === undefined) throw new Error(`${file}: no line "${from}"`);
-  return found.trim();
+function phpBlocks(document: string): Block[] {
+  const text = read(ROOT, document);
+  return [...text.matchAll(/^( *)```php\n([\s\S]*?)^ *```$/gm)].map((match) => ({
+    document,
+    line: text.slice(0, match.index).split('\n').length,
+    lines: match[2]!
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => line.slice(match[1]!.length)),
+  }));
 }
 
-const indented = (text: string, spaces: number) =>
-  text
-    .split('\n')
-    .map((line) => (line === '' ? line : ' '.repeat(spaces) + line))
-    .join('\n');
+interface SnippetCall {
+  readonly file: string;
+  readonly document: string;
+  readonly from: string;
+  readonly until?: string;
+}
 
-describe('the PHP of the README and the migration guide is the PHP the Laravel fixture runs', () => {
-  it('the token route (README and guide)', () => {
-    const route = cut('routes/realtime-token.php', 'use Illuminate\\Http\\Request;');
-    expect(README).toContain(route);
-    expect(GUIDE).toContain(route);
+function phpFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return phpFiles(path);
+    return entry.isFile() && entry.name.endsWith('.php') ? [path] : [];
+  });
+}
+
+/** The doc_snippet() calls of the fixture's PHP (`clients` is a link to the repository's clients/, not followed). */
+function snippetCalls(): SnippetCall[] {
+  // A PHP string literal, single- or double-quoted (the fixture's have no interpolation).
+  const literal = String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`;
+  const call = new RegExp(String.raw`doc_snippet\(\s*${literal},\s*${literal}(?:,\s*until:\s*${literal})?`, 'g');
+  const value = (php: string) => php.slice(1, -1).replace(php.startsWith("'") ? /\\([\\'])/g : /\\([\\"$])/g, '$1');
+  return phpFiles(FIXTURE).flatMap((file) =>
+    [...read(file).matchAll(call)].map((match) => ({
+      file: relative(FIXTURE, file),
+      document: value(match[1]!),
+      from: value(match[2]!),
+      ...(match[3] === undefined ? {} : { until: value(match[3]) }),
+    })),
+  );
+}
+
+/** The indices of `block`'s lines that `call` takes, as doc_snippet() does; none when it does not start in this block. */
+function taken(block: Block, call: SnippetCall): number[] {
+  const startsWith = (index: number, prefix: string) => block.lines[index]!.trimStart().startsWith(prefix);
+  const start = block.lines.findIndex((_, index) => startsWith(index, call.from));
+  if (start < 0) return [];
+  const until = call.until;
+  const end = until === undefined ? -1 : block.lines.findIndex((_, index) => index > start && startsWith(index, until));
+  return block.lines.map((_, index) => index).slice(start, end < 0 ? undefined : end);
+}
+
+const blocks = DOCUMENTS.flatMap(phpBlocks);
+const calls = snippetCalls();
+const text = (block: Block) => block.lines.join('\n');
+
+describe('every PHP snippet of the README, the migration guide and clients/php/README.md runs in the Laravel fixture', () => {
+  it('finds the blocks and the calls it checks', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(15);
+    expect(calls.length).toBeGreaterThanOrEqual(13);
   });
 
-  it("config/services.php's realtime block (README, guide, clients/php)", () => {
-    const services = cut('config/services.php', "'realtime' => [", '    ],');
-    for (const document of [README, GUIDE, CLIENT_README]) expect(document).toContain(services);
+  it.each(calls.map((call) => [`${call.file}: ${call.document} from "${call.from}"`, call] as const))('%s takes exactly one block', (_, call) => {
+    const matching = blocks.filter((block) => block.document === call.document && taken(block, call).length > 0);
+    expect(matching.map((block) => `${block.document}:${block.line}`)).toHaveLength(1);
   });
 
-  it('the realtime guard: the shipped provider runs as it is, and its config/auth.php line', () => {
+  const run = blocks.filter((block) => {
+    const covered = new Set(calls.filter((call) => call.document === block.document).flatMap((call) => taken(block, call)));
+    return block.lines.every((line, index) => line.trim() === '' || covered.has(index));
+  });
+
+  it.each(blocks.map((block) => [`${block.document}:${block.line}`, block] as const))(
+    '%s is run by the fixture, whole, or repeats a block that is',
+    (_, block) => {
+      const where = run.includes(block) ? block : run.find((other) => text(other) === text(block));
+      expect(where && `${where.document}:${where.line}`).toEqual(expect.any(String));
+    },
+  );
+
+  it("the realtime guard: the shipped provider runs as it is, with the README's config/auth.php and Broadcast::routes() lines", () => {
     const provider = join(FIXTURE, 'app', 'Providers', 'RealtimeAuthServiceProvider.php');
     expect(lstatSync(provider).isSymbolicLink()).toBe(true);
     expect(readlinkSync(provider)).toBe('../../clients/php/examples/RealtimeAuthServiceProvider.php');
-    expect(README).toContain(line('config/auth.php', "'realtime' => ['driver' => 'realtime-jwt'"));
-  });
-
-  it('Broadcast::routes behind the guard, and routes/channels.php (README)', () => {
-    expect(README).toContain(line('app/Providers/BroadcastServiceProvider.php', 'Broadcast::routes('));
-    expect(README).toContain(indented(cut('routes/channels.php', "Broadcast::channel('forum.{forumId}'"), 3));
-  });
-
-  it("RealtimeChannel with the notification's id, and broadcastConnections() (guide)", () => {
-    expect(GUIDE).toContain(cut('app/Notifications/Channels/RealtimeChannel.php', '// app/Notifications/Channels/RealtimeChannel.php'));
-    expect(GUIDE).toContain(cut('app/Events/ThreadCreated.php', 'public function broadcastConnections()', '    }'));
+    const README = read(ROOT, 'README.md');
+    const lineOf = (file: string, start: string) =>
+      read(FIXTURE, file)
+        .split('\n')
+        .map((line) => line.trim())
+        .find((line) => line.startsWith(start));
+    expect(README).toContain(`\`${lineOf('config/auth.php', "'realtime' => ['driver' => 'realtime-jwt'")}\``);
+    expect(README).toContain(`\`${lineOf('app/Providers/BroadcastServiceProvider.php', 'Broadcast::routes(')}\``);
   });
 });

@@ -2,7 +2,7 @@ import { createDelivery } from '../../src/history/create-delivery';
 import { createTurnTaker } from '../../src/lib/event-loop-turns';
 import { createNotificationDeliveries } from '../../src/graphql/subscriptions/notification-deliveries';
 import type { EncodedResult, Subscriber } from '../../src/graphql/subscriptions/subscriber';
-import { ANONYMOUS } from '../../src/auth/caller';
+import { ANONYMOUS } from '../../src/events/caller';
 import { draftFor, silentLogger } from '../utils/deliveries';
 
 const draft = draftFor;

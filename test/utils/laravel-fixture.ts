@@ -4,17 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port';
+import { pollUntil } from './poll';
 import { findProgram } from './programs';
 
 export const PHP = findProgram('php');
 
 /** What the fixture needs from Debian, for describeWithProgram and .ci/run. */
-export const LARAVEL_PACKAGES = 'php-cli php-curl php-laravel-framework php-redis php-sqlite3';
+export const LARAVEL_PACKAGES = 'php-cli php-curl php-guzzlehttp-guzzle php-laravel-framework php-redis php-sqlite3';
 
-/** True when php and Laravel's framework (Debian's php-laravel-framework, php-redis, php-sqlite3) are all there. */
+/** True when php and Laravel's framework (Debian's php-laravel-framework, php-guzzlehttp-guzzle, php-redis, php-sqlite3) are all there. */
 export async function laravelAvailable(): Promise<boolean> {
   if (!PHP) return false;
-  const check = `require 'Illuminate/autoload.php'; exit(class_exists('Illuminate\\\\Foundation\\\\Application') && extension_loaded('redis') && extension_loaded('pdo_sqlite') ? 0 : 1);`;
+  const check = `require 'Illuminate/autoload.php'; exit(class_exists('Illuminate\\\\Foundation\\\\Application') && stream_resolve_include_path('GuzzleHttp/autoload.php') && extension_loaded('redis') && extension_loaded('pdo_sqlite') ? 0 : 1);`;
   return promisify(execFile)(PHP, ['-r', check]).then(
     () => true,
     () => false,
@@ -33,10 +34,12 @@ export interface LaravelFixtureOptions {
   readonly redisPrefix: string;
   /** Where to serve (a free port by default): a service started first can be told LARAVEL_AUTH_URL. */
   readonly port?: number;
+  /** More of the application's environment (REALTIME_PUSHER_*, REALTIME_PREVIEW_SECRET). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
-export interface BroadcastRequest {
-  readonly channel: string;
+/** A post, made in memory by the application. */
+export interface FixturePost {
   readonly forumId: number;
   readonly threadId: number;
   readonly postId: number;
@@ -44,6 +47,10 @@ export interface BroadcastRequest {
   readonly title: string;
   readonly excerpt: string;
   readonly url: string;
+}
+
+export interface BroadcastRequest extends FixturePost {
+  readonly channel: string;
   /** `broadcastVia(...)`: one connection name or several; Laravel's default connection when absent. */
   readonly connection?: string | readonly string[];
 }
@@ -60,10 +67,28 @@ export interface LaravelFixture {
   readonly authUrl: string;
   /** GET /realtime/token as the signed-in user: the JWT the token route issues. */
   token(userId: number): Promise<string>;
-  /** `$user->notify(new SomethingHappened([...via], $content))`: via Laravel's `broadcast` channel or RealtimeChannel (clients/php). */
-  notify(userId: number, via: 'broadcast' | 'realtime', content: Record<string, unknown>): Promise<void>;
-  /** `broadcast(new PostCreated(...))` on the given channel. */
+  /**
+   * `$user->notify(...)` of a notification whose `toArray()` is `content`: through Laravel's
+   * `broadcast` channel alone, or through the migration guide's via() (`split`: `database`,
+   * `broadcast` to Reverb's connection, played by `log`, and RealtimeChannel, clients/php).
+   */
+  notify(userId: number, via: 'broadcast' | 'split', content: Record<string, unknown>): Promise<void>;
+  /** `$user->notifications()->find($id)->markAsRead()`: resolves with the row's read_at. */
+  markRead(userId: number, notificationId: string): Promise<string | null>;
+  /** `broadcast(new PostCreated($post, $channel))`. */
   broadcast(request: BroadcastRequest): Promise<void>;
+  /** The guide's two broadcastVia() lines, queued on the `database` queue; resolves with the jobs queued. */
+  broadcastVia(defaultConnection: 'log' | 'unreachable', post: FixturePost): Promise<number>;
+  /** clients/php/README.md's PublishReplyNotification of reply `postId`, queued on the `database` queue. */
+  queueReplyNotification(postId: number): Promise<void>;
+  /** Works the `database` queue until no job is available, each job tried as its `$tries` allow, with `config` set first (dotted keys). */
+  workQueue(config?: Record<string, unknown>): Promise<{ processed: number; released: number; failed: number }>;
+  /** Reply `post` published for `user` as `document` shows it; `services` overrides config('services.realtime'). */
+  publishReplyAs(document: 'README.md' | 'clients/php/README.md', request: { user: number; post: number; services?: Record<string, string> }): Promise<void>;
+  /** The guide's Pusher connection, resolved by Laravel's BroadcastManager with a stand-in for the Pusher SDK. */
+  pusherConnection(): Promise<{ broadcaster: string; pusher: { key: string; secret: string; app_id: string; options: Record<string, unknown> } }>;
+  /** GET `path` as `user` (anonymous without), with `cookie` sent. */
+  get(path: string, user?: number, cookie?: string): Promise<Response>;
   /**
    * `broadcast(new ThreadCreated(...))`, whose broadcastConnections() is `[null, 'realtime']`, with
    * `defaultConnection` as the default (`log` plays Reverb, `unreachable` a Reverb that is down).
@@ -79,6 +104,8 @@ export interface LaravelFixture {
   start(): Promise<void>;
   /** What PHP wrote to stderr (Laravel's log), for a failing test's message. */
   log(): string;
+  /** Resolves once Laravel's log matches `pattern` (it reaches the test through a pipe, after the HTTP answer may have). */
+  logged(pattern: RegExp): Promise<void>;
 }
 
 const running = new Set<LaravelFixture>();
@@ -102,6 +129,9 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
     REALTIME_URL: options.realtimeUrl ?? 'http://127.0.0.1:1',
     REALTIME_PUBLISHER_TOKEN: options.publisherToken ?? '',
     REALTIME_JWT_SECRET: options.jwtSecret,
+    // The README's and the guide's PHP, cut from the markdown (bootstrap/doc-snippets.php).
+    DOC_SNIPPETS_DIR: dir,
+    ...options.env,
     // Laravel's bootstrap caches go to the test's directory, never into the repository.
     APP_SERVICES_CACHE: join(dir, 'services.php'),
     APP_PACKAGES_CACHE: join(dir, 'packages.php'),
@@ -129,15 +159,42 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
     origin,
     authUrl: `${origin}/realtime/broadcasting/auth`,
     async token(userId) {
-      const response = await fetch(`${origin}/realtime/token`, { headers: { 'x-fixture-user': String(userId), accept: 'application/json' } });
+      const response = await fixture.get('/realtime/token', userId);
       if (!response.ok) throw new Error(`the token route answered ${response.status}: ${await response.text()}`);
       return ((await response.json()) as { token: string }).token;
     },
     async notify(userId, via, content) {
       await post('/_fixture/notify', { user: userId, via, content });
     },
+    async markRead(userId, notificationId) {
+      return ((await post('/_fixture/notifications/mark-read', { user: userId, id: notificationId })) as { readAt: string | null }).readAt;
+    },
     async broadcast(request) {
       await post('/_fixture/broadcast', request);
+    },
+    async broadcastVia(defaultConnection, request) {
+      return ((await post('/_fixture/broadcast-via', { default: defaultConnection, ...request })) as { queued: number }).queued;
+    },
+    async queueReplyNotification(postId) {
+      await post('/_fixture/publish-reply', { post: postId });
+    },
+    async workQueue(config = {}) {
+      return (await post('/_fixture/work-queue', { config })) as { processed: number; released: number; failed: number };
+    },
+    async publishReplyAs(document, request) {
+      await post('/_fixture/publish-reply-as', { document, ...request });
+    },
+    async pusherConnection() {
+      const response = await fixture.get('/_fixture/pusher-connection');
+      const text = await response.text();
+      if (!response.ok) throw new Error(`Laravel answered ${response.status} to /_fixture/pusher-connection: ${text.slice(0, 500)}\n${output.slice(-2000)}`);
+      return JSON.parse(text) as Awaited<ReturnType<LaravelFixture['pusherConnection']>>;
+    },
+    get(path, user, cookie) {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (user !== undefined) headers['x-fixture-user'] = String(user);
+      if (cookie !== undefined) headers['cookie'] = cookie;
+      return fetch(`${origin}${path}`, { headers });
     },
     async splitBroadcast(defaultConnection, forumId, threadId, title) {
       const response = await fetch(`${origin}/_fixture/split-broadcast`, {
@@ -184,6 +241,9 @@ export async function startLaravelFixture(options: LaravelFixtureOptions): Promi
       await exited;
     },
     log: () => output,
+    async logged(pattern) {
+      await pollUntil(() => output, { until: (log) => pattern.test(log), what: `Laravel's log to match ${pattern}` });
+    },
   };
   await fixture.start();
   return fixture;

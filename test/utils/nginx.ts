@@ -163,9 +163,10 @@ export async function startNginx(targets: NginxTargets, { reloadable = false } =
       // The master logs "reconfiguring", starts the new workers, waits 100 ms, then tells each old
       // worker to shut down; until an old worker logs that, it still accepts under the old config.
       const reloaded = () => {
-        const [, afterReconfiguring] = stderr.slice(from).split('reconfiguring');
-        if (afterReconfiguring === undefined) return false;
-        const started = afterReconfiguring.match(/start worker process/g)?.length ?? 0;
+        const since = stderr.slice(from);
+        if (!since.includes('reconfiguring')) return false;
+        const afterReconfiguring = since.slice(since.indexOf('reconfiguring'));
+        const started = afterReconfiguring.match(/start worker process \d+/g)?.length ?? 0;
         const shuttingDown = afterReconfiguring.match(/gracefully shutting down/g)?.length ?? 0;
         return started > 0 && shuttingDown >= started;
       };

@@ -99,6 +99,24 @@ export async function startRedisCluster() {
       }
       return calls;
     },
+    /**
+     * Stops the replica of the master on `masterPort` (SIGSTOP: alive, its connections open, but
+     * taking nothing from its master) until the function it resolves with resumes it (SIGCONT).
+     */
+    async pauseReplicaOf(masterPort: number): Promise<() => void> {
+      const redis = client(masterPort);
+      try {
+        const id = (await redis.call('CLUSTER', 'MYID')) as string;
+        const [line] = (await redis.call('CLUSTER', 'REPLICAS', id)) as string[];
+        const port = Number(/:(\d+)@/.exec(line ?? '')?.[1]);
+        const replica = nodes.find((node) => node.port === port);
+        if (!replica) throw new Error(`no replica of the master on ${masterPort}: ${line}`);
+        replica.process.child.kill('SIGSTOP');
+        return () => replica.process.child.kill('SIGCONT');
+      } finally {
+        redis.disconnect();
+      }
+    },
     /** kill -9 the master on `port`; resolves once its replica has taken over (the cluster is ok again). */
     async killMaster(port: number): Promise<{ killedAt: number; promotedAt: number }> {
       const killedAt = Date.now();

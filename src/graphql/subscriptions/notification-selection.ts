@@ -1,6 +1,6 @@
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import type { Caller } from '../../auth/caller';
+import type { Caller } from '../../events/caller';
 import type { NotificationEvent } from '../../events/payloads';
 import type { Metrics } from '../../observability/metrics';
 import type { ValidatedDocument } from '../document-cache';

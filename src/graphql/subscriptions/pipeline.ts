@@ -12,19 +12,21 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
-import type { Caller } from '../../auth/caller';
+import { isAsyncIterable } from 'graphql-yoga';
+import type { Caller } from '../../events/caller';
 import type { NotificationHistory } from '../../history/notification-history';
 import type { TakeTurnIfBusy } from '../../lib/event-loop-turns';
 import type { Metrics, SubscriptionField } from '../../observability/metrics';
 import type { EventBus } from '../../pubsub/event-bus';
+import type { YogaServer } from '../create-yoga';
 import type { DocumentCache, ValidatedDocument } from '../document-cache';
 import { compileNotificationProjection, type NotificationProjection } from '../notification-projection';
 import { createNotificationDeliveries } from './notification-deliveries';
 import { NotificationSelection, type NotificationExecutor } from './notification-selection';
 import { createSharedExecutions, type StartedExecution } from './shared-executions';
 import type { OpenSubscription, OperationRequest, Subscriber } from './subscriber';
-import type { SubscriptionSharings } from './subscription-sharing';
+import type { SubscriptionSharing, SubscriptionSharings } from './subscription-sharing';
+import { joinAsMember } from './group-members';
 import { EVENT_EXECUTION } from './use-event-execution';
 
 /** What an authorization hook is asked about: one subscriber's subscription, its arguments coerced. */
@@ -78,8 +80,7 @@ export interface PreparedOperation {
 }
 
 export interface SubscriptionPipelineOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the pipeline works with any Yoga instance's contexts
-  readonly yoga: YogaServerInstance<any, any>;
+  readonly yoga: YogaServer;
   /** Validated documents, shared with the HTTP mutation path. */
   readonly documents: DocumentCache;
   readonly sharing: SubscriptionSharings;
@@ -191,9 +192,20 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
   /** Subscriptions that run their own subscription through Yoga, each key its own group. */
   let ownKeys = 0;
   const ownKey = (field: string) => `${field}\u0000own\u0000${(ownKeys += 1)}`;
-  const groupOperation = (request: OperationRequest, caller: Caller, validated: ValidatedDocument, field: SubscriptionField, shareKey: string | null) => {
+  const groupOperation = (
+    request: OperationRequest,
+    caller: Caller,
+    validated: ValidatedDocument,
+    root: FieldNode | undefined,
+    shareKey: string | null,
+    declared: Extract<SubscriptionSharing, { kind: 'group' }> | null,
+  ) => {
+    const field = (root?.name.value ?? '') as SubscriptionField;
     const key = shareKey ?? ownKey(field);
     const operation = getOperationAST(validated.document, request.operationName)!;
+    const membership = declared?.membership;
+    const join = (subscriber: Subscriber) =>
+      sharedExecutions.join({ key, field, states: declared?.states ?? false, start: startGroup(request, caller, validated) }, subscriber);
     return {
       validated,
       operationName: request.operationName,
@@ -202,7 +214,11 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
       shareKey: key,
       async open(subscriber: Subscriber): Promise<OpenSubscription | ExecutionResult> {
         const refused = await refusedByHook(validated, operation, request, subscriber);
-        return refused ?? sharedExecutions.join({ key, field, start: startGroup(request, caller, validated) }, subscriber);
+        if (refused) return refused;
+        const args = membership && root ? argumentsOf(validated, operation, root, request.variables) : null;
+        // Arguments that do not coerce fail the execution: the member would never be.
+        if (!membership || !args) return join(subscriber);
+        return joinAsMember(membership, { caller: subscriber.caller, args }, subscriber, join);
       },
     } satisfies PreparedOperation;
   };
@@ -233,7 +249,11 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
         // When the bus or the history failed, the subscriber's own run reports it in the resolver's words.
         const joined = await notifications.join(selection, subscriber);
         return (
-          joined ?? sharedExecutions.join({ key: ownKey('notification'), field: 'notification', start: startGroup(request, caller, validated) }, subscriber)
+          joined ??
+          sharedExecutions.join(
+            { key: ownKey('notification'), field: 'notification', states: false, start: startGroup(request, caller, validated) },
+            subscriber,
+          )
         );
       },
     };
@@ -242,33 +262,41 @@ export function createSubscriptionPipeline(options: SubscriptionPipelineOptions)
   return {
     /**
      * Validates `request` for `caller` and prepares it; the errors that refuse it otherwise
-     * (a document that does not parse or validate, or passes a query limit).
+     * (a document that does not parse or validate, or passes a query limit). Subscribes that
+     * come in bursts (a reconnect storm, on any transport) first wait for a turn of the event
+     * loop once it is due.
      */
-    prepare(request: OperationRequest, caller: Caller): PreparedOperation | readonly GraphQLError[] {
+    async prepare(request: OperationRequest, caller: Caller): Promise<PreparedOperation | readonly GraphQLError[]> {
+      const turn = options.takeTurnIfBusy();
+      if (turn) await turn;
       const validated = documents.validate(request.query, () => envelop(request, caller));
       if (!('document' in validated)) return validated;
       const operation = getOperationAST(validated.document, request.operationName);
       if (operation?.operation !== 'subscription') return singleResult(request, caller, validated);
       const root = plainRootFieldOf(operation);
-      const field = (root?.name.value ?? '') as SubscriptionField;
-      const declared = root && Object.hasOwn(sharing, field) ? sharing[field] : null;
-      if (!declared) return groupOperation(request, caller, validated, field, null);
-      if (declared.kind === 'group') {
-        const key = [field, declared.groupOf(caller), request.operationName ?? '', JSON.stringify(request.variables ?? {}), validated.query].join('\u0000');
-        return groupOperation(request, caller, validated, field, key);
+      // A subscription selects one root field, fragments or not (validation sees to it).
+      const selected = root ?? rootFieldsOf(validated.document, operation.selectionSet)[0];
+      const field = (selected?.name.value ?? '') as SubscriptionField;
+      const declared = Object.hasOwn(sharing, field) ? sharing[field] : null;
+      const group = declared?.kind === 'group' ? declared : null;
+      if (root && group) {
+        const key = [field, group.groupOf(caller), request.operationName ?? '', JSON.stringify(request.variables ?? {}), validated.query].join('\u0000');
+        return groupOperation(request, caller, validated, root, key, group);
       }
-      if (declared.kind === 'user') {
-        const args = argumentsOf(validated, operation, root!, request.variables);
+      if (root && declared?.kind === 'user') {
+        const args = argumentsOf(validated, operation, root, request.variables);
         let checked: { userId: string; after: string | null } | null = null;
         try {
           checked = args && declared.check(caller, args);
         } catch {
           // Refused: the resolver refuses it again, in its own words.
         }
-        if (args && checked) return userOperation(request, caller, validated, operation, root!, checked);
+        if (args && checked) return userOperation(request, caller, validated, operation, root, checked);
       }
-      return groupOperation(request, caller, validated, field, null);
+      return groupOperation(request, caller, validated, selected, null, group);
     },
+    /** The query text of the validated document equal to `query`, if one is cached: one string for all its operations. */
+    sharedQueryText: (query: string) => documents.get(query)?.query ?? query,
     /** Null while fewer than `limit` notification deliveries wait in this process, else a promise that resolves once they do. */
     whenDeliveriesBelow: (limit: number) => notifications.whenBacklogBelow(limit),
     /** Distinct shared executions running now (for tests and diagnostics). */

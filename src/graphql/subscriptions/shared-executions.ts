@@ -14,6 +14,8 @@ export interface SharedExecutionRequest {
   /** Everything the results depend on: field, the sharing declared by the field, document, operation name, variables. */
   readonly key: string;
   readonly field: SubscriptionField;
+  /** The results are states (see `SubscriptionSharing`): each member is sent only what differs from its last. */
+  readonly states: boolean;
   /**
    * Subscribes once for the whole group, with the first member's context. `audience.size` is
    * how many members receive the result of each execution (the resolvers count deliveries by
@@ -38,6 +40,9 @@ interface Group {
   state: 'starting' | 'live' | 'ended';
   /** Members counted live here (all but one while live: the resolver counts its own stream). */
   counted: number;
+  /** For results that are states: the last one sent, and the members who have not received it (null otherwise). */
+  latest: EncodedResult | null;
+  readonly behind: Set<GroupMember> | null;
 }
 
 /** One subscriber's membership: a small object with shared methods. */
@@ -62,8 +67,9 @@ const SENDS_PER_TURN = 500;
  *
  * Guarantees: a member receives the group's results in the order of its events (so in publish
  * order); a member joining a live group is live at once, one joining a starting group when it
- * goes live; the group unsubscribes when its last member leaves. A key that only one
- * subscriber can have (the fields that share nothing) makes a group of one.
+ * goes live; the group unsubscribes when its last member leaves. A group of states sends a
+ * result only when it differs from the last one it sent, except to members who joined since.
+ * A key that only one subscriber can have (operations that share nothing) makes a group of one.
  */
 export function createSharedExecutions(options: {
   readonly onMembersLive: (field: SubscriptionField, delta: number) => void;
@@ -105,15 +111,21 @@ export function createSharedExecutions(options: {
    * to thousands never stalls everything else; the pump awaits it, so order holds.
    */
   const deliver = async (group: Group, started: StartedExecution, event: unknown) => {
-    const members = filter ? await receiversOf(group, event, filter) : [...group.members];
+    let members = filter ? await receiversOf(group, event, filter) : [...group.members];
     if (members.length === 0) return;
     group.audience.size = members.length;
-    const result = new EncodedResult(await started.execute(event));
+    let result = new EncodedResult(await started.execute(event));
+    const { behind } = group;
+    if (behind && group.latest?.json === result.json) {
+      result = group.latest;
+      members = members.filter((member) => behind.has(member));
+    } else if (behind) group.latest = result;
     let sent = 0;
     for (const member of members) {
       if (group.state === 'ended') return;
       // After a turn of the event loop, some may have left.
       if (sent >= SENDS_PER_TURN && !group.members.has(member)) continue;
+      behind?.delete(member);
       member.subscriber.send(result);
       sent += 1;
       if (sent % SENDS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -143,6 +155,8 @@ export function createSharedExecutions(options: {
       iterator: null,
       state: 'starting',
       counted: 0,
+      latest: null,
+      behind: request.states ? new Set() : null,
     };
     group.ready = (async () => {
       let started: StartedExecution | ExecutionResult;
@@ -178,6 +192,7 @@ export function createSharedExecutions(options: {
 
   const leave = (group: Group, member: GroupMember) => {
     if (!group.members.delete(member)) return;
+    group.behind?.delete(member);
     if (group.members.size > 0 || group.state !== 'live') {
       recount(group);
       return;
@@ -192,6 +207,7 @@ export function createSharedExecutions(options: {
       const group = existing && existing.state !== 'ended' ? existing : startGroup(request);
       const member = new GroupMember(subscriber, group, leave);
       group.members.add(member);
+      group.behind?.add(member);
       recount(group);
       const refused = await group.ready;
       return refused ?? member;

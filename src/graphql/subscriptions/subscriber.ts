@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import type { Caller } from '../../auth/caller';
+import type { Caller } from '../../events/caller';
 
 /** An operation as every transport receives it. */
 export interface OperationRequest {

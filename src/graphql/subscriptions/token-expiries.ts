@@ -1,4 +1,4 @@
-import type { Caller } from '../../auth/caller';
+import type { Caller } from '../../events/caller';
 import { createDeadlines } from '../../lib/deadlines';
 
 /**

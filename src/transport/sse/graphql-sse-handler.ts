@@ -2,9 +2,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { GraphQLError } from 'graphql';
 import { bearerTokenOf, type IdentifyCaller } from '../../auth/identify-caller';
 import type { GraphQLParams, StreamAnswer } from '../../events/event-stream-relay';
+import { isBusUnavailable } from '../../graphql/bus-unavailable';
 import type { Logger } from '../../observability/logger';
-// eslint-disable-next-line import-x/no-restricted-paths -- the relay's bus errors are answered 503 here; a port in src/graphql should hide the bus (left for issue 18)
-import { BusUnavailableError } from '../../pubsub/event-bus';
 import { corsHeaders } from '../cors-headers';
 import { readBody } from '../read-body';
 import { errorsJson } from './event-stream-events';
@@ -129,7 +128,7 @@ export function createGraphQLSseHandler(options: GraphQLSseHandlerOptions): Requ
         const answer = await streams.ask(reservation.id, { kind: 'start', operationId, caller, params, ...(bearerToken ? { bearerToken } : {}) });
         // A client that gives up before it has the answer never stops the operation (graphql-sse's client sends
         // no DELETE then): an answer that does not reach it stops the operation here.
-        const stopUnanswered = () => void Promise.resolve(streams.ask(reservation.id, { kind: 'stop', operationId })).catch(() => {});
+        const stopUnanswered = () => void streams.ask(reservation.id, { kind: 'stop', operationId }).catch(() => {});
         if (answer.status === 202 && response.destroyed) stopUnanswered();
         else if (answer.status === 202) response.once('close', () => response.writableFinished || stopUnanswered());
         return send(request, response, answer);
@@ -172,7 +171,7 @@ export function createGraphQLSseHandler(options: GraphQLSseHandlerOptions): Requ
     handle(request, response, url).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy();
       if (error instanceof RequestError) return refuse(request, response, error.status, error.message);
-      if (error instanceof BusUnavailableError) return refuse(request, response, 503, 'The event bus is unavailable; retry.', 'UNAVAILABLE');
+      if (isBusUnavailable(error)) return refuse(request, response, 503, 'The event bus is unavailable; retry.', 'UNAVAILABLE');
       log.error({ err: error }, 'answering a GraphQL-over-SSE request failed');
       refuse(request, response, 500, 'Unexpected error.');
     });

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Caller } from '../../auth/caller';
+import type { Caller } from '../../events/caller';
 
 /** How long a reservation waits for its event stream; past it, the token opens nothing. */
 export const RESERVATION_OPEN_WINDOW_MS = 30_000;

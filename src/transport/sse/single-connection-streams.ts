@@ -1,30 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Caller } from '../../auth/caller';
-import type { EventStreamMessage, StreamAnswer, StreamRequest } from '../../events/event-stream-relay';
-import { eventStreamRepliesTopic, eventStreamTopic } from '../../events/topics';
+import type { Caller } from '../../events/caller';
+import type { StreamAnswer, StreamRequest } from '../../events/event-stream-relay';
+import { tooManyOperations } from '../../graphql/errors';
+import type { HeldStream, StreamHandOver } from '../../graphql/stream-hand-over';
 import type { SubscriptionPipeline } from '../../graphql/subscriptions/pipeline';
 import { EncodedResult, type OpenSubscription, type Subscriber } from '../../graphql/subscriptions/subscriber';
 import { createTokenExpiries } from '../../graphql/subscriptions/token-expiries';
 import type { Logger } from '../../observability/logger';
-// eslint-disable-next-line import-x/no-restricted-paths -- operations cross to the stream's process over the bus; a port in src/graphql should hide it (left for issue 18)
-import type { EventBus, Unsubscribe } from '../../pubsub/event-bus';
 import type { SseStream, SseWriter } from '../sse-writer';
 import { completeEvent, errorsJson, nextEvent } from './event-stream-events';
 import type { Reservation } from './reservation-token';
 
 export interface SingleConnectionStreamsOptions {
-  readonly bus: EventBus;
+  /** How requests reach the process that holds their stream. */
+  readonly handOver: StreamHandOver;
   readonly pipeline: SubscriptionPipeline;
   /** Opens the event streams: pings, and the slow-consumer bound of every SSE stream. */
   readonly writer: SseWriter;
   readonly maxOperationsPerStream: number;
-  /** False with the in-memory bus: no other process can hold a stream, so nothing is handed on. */
-  readonly acrossProcesses: boolean;
   readonly logger: Logger;
-  /** How long a request handed to another process waits for its answer before the stream counts as gone. */
-  readonly replyTimeoutMs?: number;
 }
 
 interface OpenStream {
@@ -35,7 +31,7 @@ interface OpenStream {
   readonly stream: SseStream;
   /** Running operations by id; null while one starts. */
   readonly operations: Map<string, StreamOperation | null>;
-  unsubscribe: Unsubscribe | null;
+  readonly held: HeldStream;
   ended: boolean;
 }
 
@@ -67,20 +63,17 @@ class StreamOperation implements Subscriber {
 
 /**
  * The event streams of GraphQL over SSE's single connection mode held by this process, and the
- * requests for them that reach any process. A stream listens on its reservation's bus topic
- * from before its headers are sent (the client posts its operations only once they arrive), so
- * an operation posted to any process is handed to the one holding the stream and runs there,
+ * requests for them that reach any process. A stream is held (see `createStreamHandOver`) from
+ * before its headers are sent (the client posts its operations only once they arrive), so an
+ * operation posted to any process is handed to the one holding the stream and runs there,
  * through the subscription pipeline, where its results are written; that process's answer
- * (202, or why not) goes back on the asking process's reply topic. A stream opened for a
- * reservation closes any older one.
+ * (202, or why not) goes back to the asking one. A stream opened for a reservation closes any
+ * older one.
  */
 export function createSingleConnectionStreams(options: SingleConnectionStreamsOptions) {
-  const { bus, pipeline, writer, maxOperationsPerStream, replyTimeoutMs = 3000 } = options;
+  const { handOver, pipeline, writer, maxOperationsPerStream } = options;
   const log = options.logger.child({ component: 'graphql-sse' });
-  const processId = randomUUID();
   const streams = new Map<string, OpenStream>();
-  const waitingForReply = new Map<string, (answer: StreamAnswer) => void>();
-  let repliesSubscribed: Promise<Unsubscribe> | null = null;
 
   /**
    * A token that expires ends the whole stream, as a socket is closed with 4403: graphql-sse's
@@ -96,7 +89,7 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
     tokenExpiries.forget(open, open.caller);
     for (const operation of open.operations.values()) if (operation) forget(operation);
     open.operations.clear();
-    void open.unsubscribe?.().catch(() => {});
+    void open.held.release().catch(() => {});
     open.stream.end();
   }
 
@@ -117,8 +110,7 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
   }
 
   function refuseOverLimit(open: OpenStream, operationId: string): StreamAnswer {
-    const error = new GraphQLError(`A stream may run at most ${maxOperationsPerStream} operations at once.`, { extensions: { code: 'TOO_MANY_OPERATIONS' } });
-    open.stream.write(nextEvent(errorsJson([error]), operationId));
+    open.stream.write(nextEvent(errorsJson([tooManyOperations('stream', maxOperationsPerStream)]), operationId));
     open.stream.write(completeEvent(operationId));
     return { status: 202 };
   }
@@ -127,10 +119,13 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
     const { operationId, caller } = request;
     if (open.operations.has(operationId)) return errorAnswer(409, `An operation with id "${operationId}" is already running on this stream.`);
     if (open.operations.size >= maxOperationsPerStream) return refuseOverLimit(open, operationId);
-    const prepared = pipeline.prepare(request.params, caller);
-    if (!('open' in prepared)) return { status: 400, body: errorsJson(prepared) };
-    const operation = new StreamOperation(open, operationId, caller, request.bearerToken, completed);
     open.operations.set(operationId, null);
+    const prepared = await pipeline.prepare(request.params, caller);
+    if (!('open' in prepared)) {
+      if (open.operations.get(operationId) === null) open.operations.delete(operationId);
+      return { status: 400, body: errorsJson(prepared) };
+    }
+    const operation = new StreamOperation(open, operationId, caller, request.bearerToken, completed);
     const opened = await prepared.open(operation);
     if (open.operations.get(operationId) !== null) {
       // Stopped, or its stream ended, while it started.
@@ -169,46 +164,10 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
     }
   };
 
-  function onMessage(open: OpenStream, message: EventStreamMessage): void {
-    if (message.kind === 'opened') {
-      if (message.streamId !== open.streamId) end(open);
-      return;
-    }
-    void answerSafely(open, message.request).then((answer) =>
-      bus.publish(eventStreamRepliesTopic(message.replyTo), { requestId: message.requestId, answer }).catch((error: Error) => {
-        log.warn({ err: error.message }, 'could not answer a stream request handed on by another process');
-      }),
-    );
-  }
-
-  const subscribeToReplies = () =>
-    (repliesSubscribed ??= bus.subscribe(eventStreamRepliesTopic(processId), ({ requestId, answer }) => {
-      waitingForReply.get(requestId)?.(answer);
-    }));
-
-  /** Hands a request to the process that holds the stream; a 404 when none answers in time. */
-  async function handOn(reservationId: string, request: StreamRequest): Promise<StreamAnswer> {
-    await subscribeToReplies();
-    const requestId = randomUUID();
-    const answered = new Promise<StreamAnswer>((resolve) => {
-      const timer = setTimeout(() => resolve(STREAM_NOT_FOUND), replyTimeoutMs);
-      waitingForReply.set(requestId, (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      });
-    });
-    try {
-      await bus.publish(eventStreamTopic(reservationId), { kind: 'request', requestId, replyTo: processId, request });
-      return await answered;
-    } finally {
-      waitingForReply.delete(requestId);
-    }
-  }
-
   return {
     /**
-     * Opens the stream of `reservation` on `response` for `caller` (its holder): live on the
-     * bus before the headers go out, ended when the client goes, when the caller's token
+     * Opens the stream of `reservation` on `response` for `caller` (its holder): held (see
+     * `createStreamHandOver`) before the headers go out, ended when the client goes, when the caller's token
      * expires, when it reads too slowly, or when a newer stream of the reservation opens.
      */
     async open(reservation: Reservation, caller: Caller, response: ServerResponse): Promise<void> {
@@ -219,31 +178,33 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
         if (open) end(open);
       });
       if (response.destroyed) return;
-      const topic = eventStreamTopic(reservation.id);
-      // Nothing asks for a stream before its headers are out: messages until then are not for it.
-      const unsubscribe = await bus.subscribe(topic, (message) => open && onMessage(open, message));
-      if (gone) return void unsubscribe().catch(() => {});
+      // Nothing asks for a stream before its headers are out: requests until then are not for it.
+      const held = await handOver.hold(reservation.id, {
+        onOpened: (streamId) => {
+          if (open && streamId !== open.streamId) end(open);
+        },
+        answer: (request) => open && answerSafely(open, request),
+      });
+      if (gone) return void held.release().catch(() => {});
       const older = streams.get(reservation.id);
       if (older) end(older);
-      open = { streamId: randomUUID(), reservationId: reservation.id, caller, stream: writer.open(response), operations: new Map(), unsubscribe, ended: false };
+      open = { streamId: randomUUID(), reservationId: reservation.id, caller, stream: writer.open(response), operations: new Map(), held, ended: false };
       streams.set(reservation.id, open);
       tokenExpiries.watch(open, caller);
-      await bus.publish(topic, { kind: 'opened', streamId: open.streamId });
+      await held.announce(open.streamId);
     },
 
     /** Runs `request` on the stream of the reservation, on whichever process holds it. */
-    ask(reservationId: string, request: StreamRequest): Promise<StreamAnswer> | StreamAnswer {
+    async ask(reservationId: string, request: StreamRequest): Promise<StreamAnswer> {
       const local = streams.get(reservationId);
       if (local) return answerSafely(local, request);
-      return options.acrossProcesses ? handOn(reservationId, request) : STREAM_NOT_FOUND;
+      return (await handOver.handOn(reservationId, request)) ?? STREAM_NOT_FOUND;
     },
 
     /** Ends every stream of this process (its operations stop); the clients reconnect elsewhere. */
-    async close(): Promise<void> {
+    close(): void {
       for (const open of [...streams.values()]) end(open);
       tokenExpiries.clear();
-      const unsubscribe = await repliesSubscribed?.catch(() => null);
-      await unsubscribe?.();
     },
   };
 }

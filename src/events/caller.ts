@@ -13,7 +13,10 @@ export interface UserIdentity {
  */
 export type AuthFailureReason = 'bad_signature' | 'expired' | 'issuer_audience' | 'malformed';
 
-/** Who is calling, decided once per request or per WebSocket connection. */
+/**
+ * Who is calling, decided once per request or per WebSocket connection (by src/auth). A pure
+ * type among the payloads: an operation handed to another process carries it over the bus.
+ */
 export type Caller =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'user'; readonly user: UserIdentity }
