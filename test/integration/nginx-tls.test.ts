@@ -8,6 +8,7 @@ import { makeSelfSignedCertificate, type SelfSignedCertificate } from '../utils/
 import { freePort } from '../utils/free-port';
 import { NGINX, startNginx, type RunningNginx } from '../utils/nginx';
 import { PUBLISH_NOTIFICATION } from '../utils/operations';
+import { pollUntil } from '../utils/poll';
 import { describeWithProgram } from '../utils/programs';
 import { startServicePair, type ServiceProcess } from '../utils/service-process';
 import { PUBLISHER_TOKEN } from '../utils/test-app';
@@ -91,12 +92,13 @@ describeWithProgram(NGINX, 'nginx', 'deploy/nginx/mechamap-realtime.conf termina
     expect(published.status).toBe(200);
     await expect(received).resolves.toEqual({ notification: { title: 'through nginx' } });
 
-    // The access log names the stack and the process each request went to; nginx writes a
-    // WebSocket's line when it closes, so the log is read again until it is there.
-    expect(nginx.accessLog()).toMatch(/"POST \/graphql HTTP\/1\.1" 200 \d+ stack=(graphql|reverb) upstream=127\.0\.0\.1:\d+/);
+    // The access log names the stack and the process each request went to. nginx writes a
+    // request's line after its response has gone out, and a WebSocket's when it closes, so the
+    // log is read again until each line is there.
+    const logLine = (line: RegExp, what: string) => pollUntil(() => nginx.accessLog(), { until: (log) => line.test(log), what });
+    await logLine(/"POST \/graphql HTTP\/1\.1" 200 \d+ stack=(graphql|reverb) upstream=127\.0\.0\.1:\d+/, 'the publish in the access log');
     await client.dispose();
-    const webSocketLine = /"GET \/graphql HTTP\/1\.1" 101 \d+ stack=(graphql|reverb) upstream=127\.0\.0\.1:\d+/;
-    while (!webSocketLine.test(nginx.accessLog())) await new Promise((resolve) => setTimeout(resolve, 20));
+    await logLine(/"GET \/graphql HTTP\/1\.1" 101 \d+ stack=(graphql|reverb) upstream=127\.0\.0\.1:\d+/, 'the WebSocket in the access log');
   });
 
   it('on port 80, passes HTTP-01 challenges to the processes and redirects everything else to https', async () => {

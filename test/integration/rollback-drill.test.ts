@@ -10,6 +10,7 @@ import { postGraphQL } from '../utils/http';
 import { MTAIL_PROGRAM } from '../utils/monitoring-files';
 import { NGINX, NGINX_SITE, startNginx, type NginxTargets, type RunningNginx } from '../utils/nginx';
 import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION } from '../utils/operations';
+import { pollUntil } from '../utils/poll';
 import { describeWithProgram, findProgram } from '../utils/programs';
 import { parsePrometheusText, scrape, valueOf } from '../utils/prometheus-text';
 import { startServicePair, type ServiceProcess } from '../utils/service-process';
@@ -34,6 +35,14 @@ async function stackCounts(accessLogFile: string): Promise<{ graphql: number; re
     graphql: valueOf(samples, 'nginx_realtime_stack_requests_total', { stack: 'graphql' }),
     reverb: valueOf(samples, 'nginx_realtime_stack_requests_total', { stack: 'reverb' }),
   };
+}
+
+/** stackCounts once the log holds `requests` of them: nginx writes a request's line after its response has gone out. */
+function stackCountsOnceLogged(accessLogFile: string, requests: number): Promise<{ graphql: number; reverb: number }> {
+  return pollUntil(() => stackCounts(accessLogFile), {
+    until: ({ graphql, reverb }) => graphql + reverb >= requests,
+    what: `${requests} /realtime/stack requests in the access log`,
+  });
 }
 
 /** The staff preview cookies Laravel would set, signed with the nginx site's secret. */
@@ -107,8 +116,8 @@ describeWithProgram(NGINX && MTAIL, 'nginx and mtail', 'the rollback drill: 90 %
     while ((await liveNotificationSubscriptions()) < onGraphql.length) await new Promise((resolve) => setTimeout(resolve, 20));
 
     // The access log, read by mtail, says what the users saw: the share nginx gave GraphQL.
-    const beforeRollback = await stackCounts(nginx.accessLogFile);
-    expect(beforeRollback).toEqual({ graphql: onGraphql.length, reverb: users.length - onGraphql.length });
+    const beforeRollback = { graphql: onGraphql.length, reverb: users.length - onGraphql.length };
+    expect(await stackCountsOnceLogged(nginx.accessLogFile, users.length)).toEqual(beforeRollback);
 
     // Rollback, step 1: the split to 0 % and a reload. Open sockets stay where they are and still deliver.
     await nginx.reload({ ...targets, graphqlPercent: 0 });
@@ -125,7 +134,10 @@ describeWithProgram(NGINX && MTAIL, 'nginx and mtail', 'the rollback drill: 90 %
     const reconnected = await Promise.all(users.map(({ bucket, userId }) => openTab(bucket, userId)));
     expect(reconnected.map((tab) => tab.stack)).toEqual(users.map(() => 'reverb'));
     expect(reconnected.every((tab) => tab.reverbGreeting?.startsWith('reverb websocket'))).toBe(true);
-    expect(await stackCounts(nginx.accessLogFile)).toEqual({ graphql: beforeRollback.graphql, reverb: beforeRollback.reverb + users.length });
+    expect(await stackCountsOnceLogged(nginx.accessLogFile, 2 * users.length)).toEqual({
+      graphql: beforeRollback.graphql,
+      reverb: beforeRollback.reverb + users.length,
+    });
   });
 
   it('still sends staff with a valid preview cookie to GraphQL at 0 %, and no one with a forged or expired one', async () => {
