@@ -192,9 +192,8 @@ export function graphqlWsProtocol<Connection extends ProtocolConnection>(options
     },
     /** The socket closed: every operation of the connection leaves the pipeline. */
     closeAll(connection: Connection): void {
-      const operations = connection.operations;
-      if (!operations) return;
-      for (const operation of [...operations.values()]) operation.close();
+      // Each one deletes itself as it closes, which a Map's iteration allows.
+      for (const operation of connection.operations?.values() ?? []) operation.close();
     },
   };
 }
