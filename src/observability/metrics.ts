@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { AuthFailureReason } from '../events/caller';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { CountedHistogram } from './counted-histogram';
 import { registerLoopDelayMax } from './loop-delay';
 import { closeCodeLabel, errorCodeLabel } from './label-values';
 
@@ -124,13 +125,14 @@ export function createMetrics() {
     help: "1 while Laravel's last channel authorization answer was unavailable (private and presence channels fail closed), else 0",
     registers: [registry],
   });
-  const latency = new Histogram({
-    name: 'realtime_delivery_latency_seconds',
-    help: 'Time from an event being accepted to it being handed to a subscriber',
-    labelNames: ['field'],
-    buckets: DELIVERY_LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const latency = new CountedHistogram(
+    'realtime_delivery_latency_seconds',
+    'Time from an event being accepted to it being handed to a subscriber',
+    'field',
+    DELIVERY_LATENCY_BUCKETS,
+  );
+  // prom-client's types name only its own classes; its registry asks a metric for name, help, type, aggregator and get().
+  registry.registerMetric(latency as unknown as Metric);
   const connectionsOpened = new Counter({
     name: 'realtime_websocket_connections_opened_total',
     help: 'WebSocket connections accepted (upgraded), whatever became of them',
@@ -212,7 +214,6 @@ export function createMetrics() {
   };
   const publishedOf = childOf((kind) => published.labels({ kind }));
   const deliveredOf = childOf((field) => delivered.labels({ field }));
-  const latencyOf = childOf((field) => latency.labels({ field }));
   const closesOf = childOf((code) => closes.labels({ code }));
   const failuresOf = childOf((code) => connectionFailures.labels({ code }));
   const outcomeOf = childOf((key) => {
@@ -299,9 +300,7 @@ export function createMetrics() {
     eventDelivered(field: SubscriptionField, publishedAtMs: number, count = 1) {
       if (count <= 0) return;
       deliveredOf(field).inc(count);
-      const seconds = Math.max(0, Date.now() - publishedAtMs) / 1000;
-      const observed = latencyOf(field);
-      for (let i = 0; i < count; i += 1) observed.observe(seconds);
+      latency.observe(field, Math.max(0, Date.now() - publishedAtMs) / 1000, count);
     },
     laravelMessage: (source: LaravelSource, outcome: LaravelOutcome) => laravelMessages.inc({ source, outcome }),
     tlsCertificateServed: (notAfterMs: number) => certificateExpiry.set(notAfterMs / 1000),
@@ -317,7 +316,7 @@ export function createMetrics() {
       const buckets = new Map<number, number>();
       for (const { metricName, labels, value } of latencies.values) {
         if (metricName !== 'realtime_delivery_latency_seconds_bucket') continue;
-        const bound = (labels as Record<string, string | number | undefined>)['le'];
+        const bound = labels['le'];
         const le = bound === '+Inf' ? Infinity : Number(bound);
         buckets.set(le, (buckets.get(le) ?? 0) + value);
       }
