@@ -256,7 +256,10 @@ export function createApp(
     sseWriter.close();
     sseStreams.close();
     await streamHandOver.close();
-    const cutStreams = setTimeout(() => server.closeAllConnections(), drainMs);
+    const cutStreams = setTimeout(() => {
+      server.closeAllConnections();
+      sseWriter.cutStreams();
+    }, drainMs);
     await drained;
     clearTimeout(cutStreams);
     await admin?.stop();

@@ -1,15 +1,26 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Caller } from '../events/caller';
 import type { EncodedResult, Subscriber } from '../graphql/subscriptions/subscriber';
 import { corsHeaders } from './cors-headers';
+import { takeOverConnection } from './take-over-connection';
 
-/** The headers of an event stream, as Yoga sends them (no proxy may buffer or compress it). */
-const SSE_HEADERS = {
-  'Content-Type': 'text/event-stream',
-  Connection: 'keep-alive',
-  'Cache-Control': 'no-cache',
-  'Content-Encoding': 'none',
-};
+/**
+ * The head of an event stream: Yoga's headers (no proxy may buffer or compress it), and its
+ * end is the connection's (no length, no chunks: HTTP/1.0 and 1.1 clients alike read it to the end).
+ */
+const headOf = (cors: Record<string, string>) =>
+  [
+    'HTTP/1.1 200 OK',
+    'Content-Type: text/event-stream',
+    'Cache-Control: no-cache',
+    'Content-Encoding: none',
+    'Connection: close',
+    `Date: ${new Date().toUTCString()}`,
+    ...Object.entries(cors).map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
 /** A comment line: flushes the headers through browsers and proxies, and keeps idle streams open. */
 const PING = ':\n\n';
 /** Ends an operation's events (graphql-sse's "distinct connections" mode, as Yoga writes it). */
@@ -26,46 +37,54 @@ export interface SseWriterOptions {
   readonly onSlowConsumer: (bufferedBytes: number) => void;
 }
 
-/** One HTTP response held open as an event stream. */
+/** One event stream: the connection of its request, taken over from the HTTP server (see `takeOverConnection`). */
 export class SseStream {
   private ended = false;
 
   constructor(
-    private readonly response: ServerResponse,
+    private readonly socket: Socket,
     private readonly writer: { readonly options: SseWriterOptions; readonly streams: Set<SseStream> },
   ) {}
 
   /** Writes `chunk`, then cuts the stream off if the client lets too much pile up. */
   write(chunk: Buffer | string): void {
     if (this.ended) return;
-    this.response.write(chunk);
-    const buffered = this.response.writableLength;
+    this.socket.write(chunk);
+    const buffered = this.socket.writableLength;
     if (buffered <= this.writer.options.maxBufferedBytes) return;
     this.writer.options.onSlowConsumer(buffered);
-    this.ended = true;
-    this.writer.streams.delete(this);
-    this.response.destroy();
+    this.cut();
   }
 
-  /** Writes `last` (if any) and ends the response. */
+  /** Writes `last` (if any) and ends the stream and its connection. */
   end(last?: string): void {
     if (this.ended) return;
     this.ended = true;
     this.writer.streams.delete(this);
-    this.response.end(last);
+    if (last === undefined) this.socket.end();
+    else this.socket.end(last);
   }
 
-  /** `onClose` runs once the client has gone or the stream was ended. */
+  /** Closes the connection at once, whatever is still unsent. */
+  cut(): void {
+    this.ended = true;
+    this.writer.streams.delete(this);
+    this.socket.destroy();
+  }
+
+  /** `onClose` runs once the client has gone or the stream was ended (at once if it had gone before the stream opened). */
   onClose(onClose: () => void): void {
-    this.response.once('close', () => {
+    const closed = () => {
       this.ended = true;
       this.writer.streams.delete(this);
       onClose();
-    });
+    };
+    if (this.socket.destroyed) queueMicrotask(closed);
+    else this.socket.on('close', closed);
   }
 
   ping(): void {
-    if (!this.ended && this.response.writableLength === 0) this.response.write(PING);
+    if (!this.ended && this.socket.writableLength === 0) this.socket.write(PING);
   }
 }
 
@@ -99,17 +118,22 @@ export function createSseWriter(options: SseWriterOptions) {
   timer.unref();
 
   return {
-    /** Sends the event stream's headers and first ping, and returns the stream. */
+    /** Takes the connection of `response` (its request read whole), sends the event stream's head and first ping, and returns the stream. */
     open(response: ServerResponse): SseStream {
-      response.writeHead(200, { ...SSE_HEADERS, ...corsHeaders(response.req) });
-      response.write(PING);
-      const stream = new SseStream(response, writer);
+      const cors = corsHeaders(response.req);
+      const socket = takeOverConnection(response);
+      socket.write(headOf(cors) + PING);
+      const stream = new SseStream(socket, writer);
       writer.streams.add(stream);
       return stream;
     },
-    /** Stops the pings; open streams end with their connections (the HTTP server's drain cuts them). */
+    /** Stops the pings; open streams stay until `cutStreams`. */
     close(): void {
       clearInterval(timer);
+    },
+    /** Closes the connection of every open stream (the HTTP server does not know them: see `takeOverConnection`). */
+    cutStreams(): void {
+      for (const stream of writer.streams) stream.cut();
     },
   };
 }

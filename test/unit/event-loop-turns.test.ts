@@ -1,17 +1,12 @@
 import { createTurnTaker } from '../../src/lib/event-loop-turns';
-
-/** Keeps the thread busy for `ms`, as delivering a few events would. */
-const work = (ms: number) => {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-};
+import { keepBusy } from '../utils/busy';
 
 async function burst(jobs: number, takeTurn: () => Promise<void> | null, onJob: (index: number) => void) {
   for (let index = 0; index < jobs; index += 1) {
     const turn = takeTurn();
     if (turn) await turn;
     onJob(index);
-    work(1);
+    keepBusy(1);
   }
 }
 
@@ -41,7 +36,7 @@ describe('createTurnTaker', () => {
         const turn = takeTurn();
         if (turn) await turn;
         ran.push({ index, loopTurn: loopTurns });
-        work(1);
+        keepBusy(1);
       }),
     );
     counting = false;

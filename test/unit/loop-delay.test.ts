@@ -1,10 +1,7 @@
 import { Registry } from 'prom-client';
 import { registerLoopDelayMax } from '../../src/observability/loop-delay';
+import { keepBusy } from '../utils/busy';
 
-const blockFor = (ms: number) => {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-};
 const nextLoopTurn = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 async function scrapedDelaySeconds(registry: Registry): Promise<number> {
@@ -24,14 +21,14 @@ describe('realtime_event_loop_delay_max_seconds', () => {
   afterEach(() => stop());
 
   it('reports a block that ends just as the scrape is answered, before any timer could see it, once', async () => {
-    blockFor(400);
+    keepBusy(400);
     expect(await scrapedDelaySeconds(registry)).toBeGreaterThanOrEqual(0.38);
     await nextLoopTurn();
     expect(await scrapedDelaySeconds(registry)).toBeLessThan(0.3);
   });
 
   it('reports a block that ended before the scrape, once', async () => {
-    blockFor(400);
+    keepBusy(400);
     await nextLoopTurn();
     expect(await scrapedDelaySeconds(registry)).toBeGreaterThanOrEqual(0.38);
     await nextLoopTurn();

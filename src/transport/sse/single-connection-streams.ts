@@ -173,10 +173,8 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
     async open(reservation: Reservation, caller: Caller, response: ServerResponse): Promise<void> {
       let open: OpenStream | null = null;
       let gone = false;
-      response.once('close', () => {
-        gone = true;
-        if (open) end(open);
-      });
+      // Until the stream opens: once it has, its connection is no longer the response's.
+      response.once('close', () => (gone = true));
       if (response.destroyed) return;
       // Nothing asks for a stream before its headers are out: requests until then are not for it.
       const held = await handOver.hold(reservation.id, {
@@ -188,10 +186,20 @@ export function createSingleConnectionStreams(options: SingleConnectionStreamsOp
       if (gone) return void held.release().catch(() => {});
       const older = streams.get(reservation.id);
       if (older) end(older);
-      open = { streamId: randomUUID(), reservationId: reservation.id, caller, stream: writer.open(response), operations: new Map(), held, ended: false };
-      streams.set(reservation.id, open);
-      tokenExpiries.watch(open, caller);
-      await held.announce(open.streamId);
+      const opened: OpenStream = {
+        streamId: randomUUID(),
+        reservationId: reservation.id,
+        caller,
+        stream: writer.open(response),
+        operations: new Map(),
+        held,
+        ended: false,
+      };
+      open = opened;
+      opened.stream.onClose(() => end(opened));
+      streams.set(reservation.id, opened);
+      tokenExpiries.watch(opened, caller);
+      await held.announce(opened.streamId);
     },
 
     /** Runs `request` on the stream of the reservation, on whichever process holds it. */
