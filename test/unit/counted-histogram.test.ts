@@ -37,7 +37,7 @@ describe('CountedHistogram', () => {
   it("is summed across workers as prom-client's histograms are", async () => {
     const { counted, reference } = registries();
     const fromWorkers = async (registry: Registry) =>
-      (await AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await registry.getMetricsAsJSON()]).metrics());
+      await AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await registry.getMetricsAsJSON()]).metrics();
     const summed = await fromWorkers(counted);
     expect(roundedSums(summed)).toBe(roundedSums(await fromWorkers(reference)));
     expect(summed).toMatch(/^latency_seconds_count\{field="forumActivity"\} 20008$/m);
