@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { NotificationEvent } from '../events/payloads';
 import { notificationTopic } from '../events/topics';
 import { BusUnavailableError } from '../pubsub/event-bus';
-import { redisCommand, type RedisConnections } from '../pubsub/redis-connections';
+import { asBusUnavailable, redisCommand, REDIS_NOT_CONNECTED, type RedisConnections } from '../pubsub/redis-connections';
 import type { RedisClient } from '../redis/redis-clients';
 import type { NotificationDraft, NotificationHistory, RetentionLimits } from './notification-history';
 
@@ -71,7 +71,8 @@ type RetainingPipeline = ChainableCommander & { [Name in keyof RetainingCommands
 
 interface PendingPublish {
   readonly args: RetainArgs;
-  resolve(id: string): void;
+  readonly draft: NotificationDraft;
+  resolve(event: NotificationEvent): void;
   reject(error: unknown): void;
 }
 
@@ -109,23 +110,29 @@ export function createRedisNotificationHistory({
     if (sharded) for (const one of batch) send([one]);
     else send(batch);
   };
+  const settle = (one: PendingPublish, error: unknown, id: unknown) => {
+    if (error) one.reject(asBusUnavailable(error));
+    else one.resolve({ id: id as string, ...one.draft });
+  };
   const send = (batch: PendingPublish[]) => {
     if (batch.length === 1 && minReplicasAck === 0) {
       const [only] = batch as [PendingPublish];
-      redis.retainAndPublish(...only.args).then(only.resolve, only.reject);
+      redis.retainAndPublish(...only.args).then(
+        (id) => settle(only, null, id),
+        (error: unknown) => settle(only, error, null),
+      );
       return;
     }
     const pipeline = redis.pipeline() as RetainingPipeline;
     for (const { args } of batch) pipeline.retainAndPublish(...args);
     execAcknowledged(pipeline).then(
       (replies) => {
-        batch.forEach(({ resolve, reject }, index) => {
+        batch.forEach((one, index) => {
           const [error, id] = replies[index] ?? [new Error('the pipeline was aborted'), null];
-          if (error) reject(error);
-          else resolve(id as string);
+          settle(one, error, id);
         });
       },
-      (error: unknown) => batch.forEach(({ reject }) => reject(error)),
+      (error: unknown) => batch.forEach((one) => settle(one, error, null)),
     );
   };
 
@@ -147,11 +154,6 @@ export function createRedisNotificationHistory({
     return replies;
   }
 
-  const retainAndPublish = (args: RetainArgs) =>
-    new Promise<string>((resolve, reject) => {
-      if (pending.push({ args, resolve, reject }) === 1) setImmediate(flush);
-    });
-
   /**
    * One script for the whole batch: one atomic step (all retained and published, or none when
    * it never ran), one round trip, one command for Redis to parse.
@@ -172,12 +174,16 @@ export function createRedisNotificationHistory({
   }
 
   return {
-    async publish(draft: NotificationDraft): Promise<NotificationEvent> {
+    // One promise per publish, settled by the flush (as `redisCommand` would settle it): this is every HTTP publish's path.
+    publish(draft: NotificationDraft): Promise<NotificationEvent> {
+      if (!connections.isConnected()) return Promise.reject(new BusUnavailableError(REDIS_NOT_CONNECTED));
       const json = JSON.stringify(draft);
       const channel = keyPrefix + notificationTopic(draft.userId).channel;
       const minId = `${Date.now() - maxAgeMs}-0`;
-      const id = await command(() => retainAndPublish([streamKey(draft.userId), json, limits.maxPerUser, minId, maxAgeMs, channel, publishCommand]));
-      return { id, ...draft };
+      const args: RetainArgs = [streamKey(draft.userId), json, limits.maxPerUser, minId, maxAgeMs, channel, publishCommand];
+      return new Promise((resolve, reject) => {
+        if (pending.push({ args, draft, resolve, reject }) === 1) setImmediate(flush);
+      });
     },
 
     async publishMany(drafts: readonly NotificationDraft[]): Promise<NotificationEvent[]> {

@@ -105,12 +105,18 @@ function paceReads(subscriber: Redis): void {
   });
 }
 
+export const REDIS_NOT_CONNECTED = 'redis is not connected';
+
+/** A command's failure as the bus reports it: whatever kept Redis from taking it. */
+export const asBusUnavailable = (error: unknown): BusUnavailableError =>
+  error instanceof BusUnavailableError ? error : new BusUnavailableError((error as Error).message);
+
 /** Runs a command, turning any failure to reach Redis into a `BusUnavailableError`. */
 export async function redisCommand<Result>(connections: RedisConnections, run: () => Promise<Result>): Promise<Result> {
-  if (!connections.isConnected()) throw new BusUnavailableError('redis is not connected');
+  if (!connections.isConnected()) throw new BusUnavailableError(REDIS_NOT_CONNECTED);
   try {
     return await run();
   } catch (error) {
-    throw error instanceof BusUnavailableError ? error : new BusUnavailableError((error as Error).message);
+    throw asBusUnavailable(error);
   }
 }
