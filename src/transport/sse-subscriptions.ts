@@ -86,9 +86,11 @@ export function withSseSubscriptions(options: SseSubscriptionOptions): RequestLi
   };
 
   return (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method;
-    if (url.pathname !== path || !wantsEventStream(request) || (method !== 'GET' && method !== 'POST')) return next(request, response);
+    // The cheap checks first: every publish comes through here.
+    if (!wantsEventStream(request) || (method !== 'GET' && method !== 'POST')) return next(request, response);
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== path) return next(request, response);
     const length = Number(request.headers['content-length']);
     if (method === 'POST' && !(length > 0 && length <= options.maxBodyBytes && (request.headers['content-type'] ?? '').includes('application/json'))) {
       return next(request, response);
