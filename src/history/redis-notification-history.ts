@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { NotificationEvent } from '../events/payloads';
 import { notificationTopic } from '../events/topics';
 import { BusUnavailableError } from '../pubsub/event-bus';
-import { asBusUnavailable, redisCommand, REDIS_NOT_CONNECTED, type RedisConnections } from '../pubsub/redis-connections';
+import { asBusUnavailable, REDIS_NOT_CONNECTED } from '../pubsub/redis-command';
+import { redisCommand, type RedisConnections } from '../pubsub/redis-connections';
 import type { RedisClient } from '../redis/redis-clients';
 import type { NotificationDraft, NotificationHistory, RetentionLimits } from './notification-history';
 

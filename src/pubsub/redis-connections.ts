@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createTurnTaker } from '../lib/event-loop-turns';
 import type { RedisClient, RedisConnector } from '../redis/redis-clients';
 import { BusUnavailableError } from './event-bus';
+import { asBusUnavailable, REDIS_NOT_CONNECTED } from './redis-command';
 
 /**
  * The two Redis connections the bus and the history share. A connection in subscriber mode can
@@ -104,12 +105,6 @@ function paceReads(subscriber: Redis): void {
     stream.on('data', () => pace(stream));
   });
 }
-
-export const REDIS_NOT_CONNECTED = 'redis is not connected';
-
-/** A command's failure as the bus reports it: whatever kept Redis from taking it. */
-export const asBusUnavailable = (error: unknown): BusUnavailableError =>
-  error instanceof BusUnavailableError ? error : new BusUnavailableError((error as Error).message);
 
 /** Runs a command, turning any failure to reach Redis into a `BusUnavailableError`. */
 export async function redisCommand<Result>(connections: RedisConnections, run: () => Promise<Result>): Promise<Result> {
