@@ -78,8 +78,9 @@ describeWithProgram(NGINX, 'nginx', 'rolling deploys behind nginx (README: "Roll
         expect(await process.stop()).toBe(0);
         processes[slot] = await startOn(process.port, env);
         expect((await fetch(`http://127.0.0.1:${process.port}/readyz`)).status).toBe(200);
-        // nginx learns that the process is back only after its fail_timeout (2 s) has passed.
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        // nginx tries the process again only once its fail_timeout (2 s) has passed since the last
+        // refused connect, counted in whole seconds: up to 3 s. The README's recipe waits as long.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
       }
     } finally {
       publishing = false;
