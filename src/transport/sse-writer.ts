@@ -59,24 +59,21 @@ export class SseStream {
   /** Writes `last` (if any) and ends the stream and its connection. */
   end(last?: string): void {
     if (this.ended) return;
-    this.ended = true;
-    this.writer.streams.delete(this);
+    this.leaveWriter();
     if (last === undefined) this.socket.end();
     else this.socket.end(last);
   }
 
   /** Closes the connection at once, whatever is still unsent. */
   cut(): void {
-    this.ended = true;
-    this.writer.streams.delete(this);
+    this.leaveWriter();
     this.socket.destroy();
   }
 
   /** `onClose` runs once the client has gone or the stream was ended (at once if it had gone before the stream opened). */
   onClose(onClose: () => void): void {
     const closed = () => {
-      this.ended = true;
-      this.writer.streams.delete(this);
+      this.leaveWriter();
       onClose();
     };
     if (this.socket.destroyed) queueMicrotask(closed);
@@ -85,6 +82,12 @@ export class SseStream {
 
   ping(): void {
     if (!this.ended && this.socket.writableLength === 0) this.socket.write(PING);
+  }
+
+  /** Nothing more is written, and the writer no longer pings or cuts it. */
+  private leaveWriter(): void {
+    this.ended = true;
+    this.writer.streams.delete(this);
   }
 }
 
