@@ -6,7 +6,7 @@ import type { Limits } from '../config/config';
 import type { Caller } from '../events/caller';
 import type { SubscriptionPipeline } from '../graphql/subscriptions/pipeline';
 import { createTokenExpiries } from '../graphql/subscriptions/token-expiries';
-import type { TakeTurnIfBusy } from '../lib/event-loop-turns';
+import type { TurnTaker } from '../lib/event-loop-turns';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { parseClientMessage } from './client-message';
@@ -23,7 +23,7 @@ export interface GraphQLWebSocketOptions {
   readonly maxFrameBytes: number;
   readonly limits: Limits;
   /** Connection inits and subscribes that come in bursts (a reconnect storm) wait for a turn of the event loop once it is due. */
-  readonly takeTurnIfBusy: TakeTurnIfBusy;
+  readonly takeTurnIfBusy: TurnTaker;
   /** Keep each connection's bearer token for the pipeline's hooks (costs its length per connection); off by default. */
   readonly keepBearerToken?: boolean;
 }
@@ -122,11 +122,11 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   const graphqlWs = makeServer(protocol.serverOptions);
 
   /** Hands a connection's message to its operations or to graphql-ws; an operation that fails unexpectedly closes its socket. */
-  const handleMessage = (connection: Connection, onMessage: (data: string) => Promise<void>, data: RawData) => {
+  const handleMessage = (connection: Connection, onMessage: (data: string) => Promise<void>, text: string) => {
     const { socket } = connection;
     // A message that waited for its turn while the socket closed is for nobody.
     if (socket.readyState !== socket.OPEN) return;
-    const message = parseClientMessage(String(data), pipeline.sharedQueryText);
+    const message = parseClientMessage(text, pipeline.sharedQueryText);
     (protocol.receive(connection, message) ?? onMessage(message as string)).catch((error: unknown) => {
       log.error({ err: error }, 'an operation failed unexpectedly; closing its socket');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
@@ -134,11 +134,11 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   };
   // Thousands of sockets' messages can arrive in one poll of the event loop: each waits for its
   // turn before it is even parsed, and the turns keep the order in which the messages came.
+  // What waits is the message's text (smaller than its Buffer) and one closure.
   const listen = (connection: Connection, onMessage: (data: string) => Promise<void>) =>
-    connection.socket.on('message', (data) => {
-      const turn = takeTurnIfBusy();
-      if (turn) void turn.then(() => handleMessage(connection, onMessage, data));
-      else handleMessage(connection, onMessage, data);
+    connection.socket.on('message', (data: RawData) => {
+      const text = String(data);
+      takeTurnIfBusy.runInTurn(() => handleMessage(connection, onMessage, text));
     });
   const adapter = { sendFrame, listen };
 

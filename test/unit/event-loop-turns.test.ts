@@ -48,6 +48,61 @@ describe('createTurnTaker', () => {
     expect(perLoopTurn.size).toBeGreaterThanOrEqual(5);
   });
 
+  it.each(['a promise', 'runInTurn'])(
+    'lets a caller that was let go (waiting on %s) ask again without queueing behind the burst a second time',
+    async (waitingOn) => {
+      const takeTurn = createTurnTaker(5);
+      const steps: string[] = [];
+      // A subscribe as the WebSocket transport runs it: the message waited for its turn, then the
+      // pipeline asks again before its first await.
+      const subscribe = async (index: number) => {
+        steps.push(`${index} message`);
+        const turn = takeTurn();
+        if (turn) await turn;
+        steps.push(`${index} subscribe`);
+        keepBusy(1);
+      };
+      // Forty messages read in one poll, each asking for its turn as it arrives.
+      const handled = Array.from({ length: 40 }, (_, index) => {
+        if (waitingOn === 'runInTurn') return new Promise<void>((resolve) => takeTurn.runInTurn(() => resolve(subscribe(index))));
+        const turn = takeTurn();
+        return turn ? turn.then(() => subscribe(index)) : subscribe(index);
+      });
+      await Promise.all(handled);
+      expect(steps).toEqual(Array.from({ length: 40 }, (_, index) => [`${index} message`, `${index} subscribe`]).flat());
+    },
+  );
+
+  it('runs tasks in their turn, in slices and in the order they came, behind callers already waiting', async () => {
+    const takeTurn = createTurnTaker(5);
+    let loopTurns = 0;
+    let counting = true;
+    const countTurns = () => {
+      loopTurns += 1;
+      if (counting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const ran: Array<{ name: string; loopTurn: number }> = [];
+    const work = (name: string) => {
+      ran.push({ name, loopTurn: loopTurns });
+      keepBusy(1);
+    };
+    const done = Array.from({ length: 40 }, (_, index) => {
+      if (index % 2 === 0) return new Promise<void>((resolve) => takeTurn.runInTurn(() => resolve(work(`task ${index}`))));
+      const turn = takeTurn();
+      if (turn) return turn.then(() => work(`caller ${index}`));
+      work(`caller ${index}`);
+      return Promise.resolve();
+    });
+    await Promise.all(done);
+    counting = false;
+    expect(ran.map(({ name }) => name)).toEqual(Array.from({ length: 40 }, (_, index) => `${index % 2 === 0 ? 'task' : 'caller'} ${index}`));
+    const perLoopTurn = new Map<number, number>();
+    for (const { loopTurn } of ran) perLoopTurn.set(loopTurn, (perLoopTurn.get(loopTurn) ?? 0) + 1);
+    expect(Math.max(...perLoopTurn.values())).toBeLessThanOrEqual(8);
+    expect(perLoopTurn.size).toBeGreaterThanOrEqual(5);
+  });
+
   it('does not make work wait while it stays within the budget', async () => {
     const takeTurn = createTurnTaker(1_000);
     let waited = 0;
