@@ -1,5 +1,6 @@
 import { MAX_REQUEST_BODY_BYTES } from '../../src/graphql/use-request-body-limit';
 import { NOTIFICATION_SUBSCRIPTION, PUBLISH_NOTIFICATION, PUBLISH_NOTIFICATIONS } from '../utils/operations';
+import { scrape, valueOf } from '../utils/prometheus-text';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
 import { connectClient } from '../utils/ws-client';
@@ -196,5 +197,20 @@ describe('a publisher’s mutation with an error runs once', () => {
     for (let received = 0; received < 3; received += 1) titles.push((await subscription.next()).data?.notification.title);
     expect(titles).toEqual(['direct', 'through Yoga', 'last']);
     subscription.dispose();
+  });
+});
+
+describe('a publisher’s mutation is counted once, on either path', () => {
+  const outcomes = async (code: string) => valueOf(await scrape(server.origin), 'realtime_publish_outcomes_total', { field: 'publishNotification', code });
+
+  it.each([
+    ['OK', publish({ userId: '1', type: 't', title: 'counted' })],
+    ['BAD_USER_INPUT', publish({ userId: '1', type: 't' })],
+  ])('%s', async (code, body) => {
+    const before = await outcomes(code);
+    await send(server.url, { body, headers: publisher });
+    expect(await outcomes(code)).toBe(before + 1);
+    await send(`${server.url}?`, { body, headers: publisher });
+    expect(await outcomes(code)).toBe(before + 2);
   });
 });
