@@ -10,6 +10,25 @@ async function burst(jobs: number, takeTurn: () => Promise<void> | null, onJob: 
   }
 }
 
+/** Counts the event loop's turns from now until `stop()`; `current()` is the turn running now. */
+function countLoopTurns() {
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    turns += 1;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  return { current: () => turns, stop: () => (counting = false) };
+}
+
+/** Jobs run in each loop turn, from the turn each ran in. */
+function jobsPerLoopTurn(loopTurns: readonly number[]): number[] {
+  const perTurn = new Map<number, number>();
+  for (const turn of loopTurns) perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+  return [...perTurn.values()];
+}
+
 describe('createTurnTaker', () => {
   it('lets the event loop run between slices of a burst', async () => {
     let jobsDone = 0;
@@ -22,30 +41,23 @@ describe('createTurnTaker', () => {
 
   it('lets callers that wait together go in slices too, in the order they asked', async () => {
     const takeTurn = createTurnTaker(5);
-    let loopTurns = 0;
-    let counting = true;
-    const countTurns = () => {
-      loopTurns += 1;
-      if (counting) setImmediate(countTurns);
-    };
-    setImmediate(countTurns);
+    const loopTurns = countLoopTurns();
     const ran: Array<{ index: number; loopTurn: number }> = [];
     // Forty callers at once, as forty subscribes read from one socket are.
     await Promise.all(
       Array.from({ length: 40 }, async (_, index) => {
         const turn = takeTurn();
         if (turn) await turn;
-        ran.push({ index, loopTurn: loopTurns });
+        ran.push({ index, loopTurn: loopTurns.current() });
         keepBusy(1);
       }),
     );
-    counting = false;
+    loopTurns.stop();
     expect(ran.map(({ index }) => index)).toEqual(Array.from({ length: 40 }, (_, index) => index));
-    const perLoopTurn = new Map<number, number>();
-    for (const { loopTurn } of ran) perLoopTurn.set(loopTurn, (perLoopTurn.get(loopTurn) ?? 0) + 1);
+    const perLoopTurn = jobsPerLoopTurn(ran.map(({ loopTurn }) => loopTurn));
     // 5 ms of 1 ms jobs a turn (and one more that finds the budget spent); not 34 at once.
-    expect(Math.max(...perLoopTurn.values())).toBeLessThanOrEqual(8);
-    expect(perLoopTurn.size).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...perLoopTurn)).toBeLessThanOrEqual(8);
+    expect(perLoopTurn.length).toBeGreaterThanOrEqual(5);
   });
 
   it.each(['a promise', 'runInTurn'])(
@@ -75,16 +87,10 @@ describe('createTurnTaker', () => {
 
   it('runs tasks in their turn, in slices and in the order they came, behind callers already waiting', async () => {
     const takeTurn = createTurnTaker(5);
-    let loopTurns = 0;
-    let counting = true;
-    const countTurns = () => {
-      loopTurns += 1;
-      if (counting) setImmediate(countTurns);
-    };
-    setImmediate(countTurns);
+    const loopTurns = countLoopTurns();
     const ran: Array<{ name: string; loopTurn: number }> = [];
     const work = (name: string) => {
-      ran.push({ name, loopTurn: loopTurns });
+      ran.push({ name, loopTurn: loopTurns.current() });
       keepBusy(1);
     };
     const done = Array.from({ length: 40 }, (_, index) => {
@@ -95,12 +101,11 @@ describe('createTurnTaker', () => {
       return Promise.resolve();
     });
     await Promise.all(done);
-    counting = false;
+    loopTurns.stop();
     expect(ran.map(({ name }) => name)).toEqual(Array.from({ length: 40 }, (_, index) => `${index % 2 === 0 ? 'task' : 'caller'} ${index}`));
-    const perLoopTurn = new Map<number, number>();
-    for (const { loopTurn } of ran) perLoopTurn.set(loopTurn, (perLoopTurn.get(loopTurn) ?? 0) + 1);
-    expect(Math.max(...perLoopTurn.values())).toBeLessThanOrEqual(8);
-    expect(perLoopTurn.size).toBeGreaterThanOrEqual(5);
+    const perLoopTurn = jobsPerLoopTurn(ran.map(({ loopTurn }) => loopTurn));
+    expect(Math.max(...perLoopTurn)).toBeLessThanOrEqual(8);
+    expect(perLoopTurn.length).toBeGreaterThanOrEqual(5);
   });
 
   it('does not make work wait while it stays within the budget', async () => {
