@@ -6,6 +6,7 @@ import { BusUnavailableError } from '../pubsub/event-bus';
 import { asBusUnavailable, REDIS_NOT_CONNECTED } from '../pubsub/redis-command';
 import { redisCommand, type RedisConnections } from '../pubsub/redis-connections';
 import type { RedisClient } from '../redis/redis-clients';
+import { writeTogether } from '../redis/write-together';
 import type { NotificationDraft, NotificationHistory, RetentionLimits } from './notification-history';
 
 export interface RedisNotificationHistoryOptions {
@@ -99,31 +100,33 @@ export function createRedisNotificationHistory({
 
   /**
    * Publishes that arrive while the event loop handles one round of I/O (concurrent HTTP
-   * requests) go to Redis in one write: a pipeline of RETAIN_AND_PUBLISH, flushed on
-   * setImmediate. Each script is still its own atomic step with its own reply, so each caller
-   * learns its own outcome; only the socket writes (a system call each) are shared.
+   * requests) go to Redis in one write, flushed on setImmediate: each its own RETAIN_AND_PUBLISH
+   * with its own reply, so each caller learns its own outcome; only the socket write (a system
+   * call) is shared. When replicas must acknowledge, the round is a pipeline with WAIT after it.
    */
   let pending: PendingPublish[] = [];
   const flush = () => {
     const batch = pending;
     pending = [];
-    // A cluster's pipeline must stay within one slot: there each publish goes on its own.
-    if (sharded) for (const one of batch) send([one]);
-    else send(batch);
+    if (minReplicasAck === 0) return sendTogether(batch);
+    // A cluster's pipeline must stay within one slot (WAIT then reaches the user's master): a publish each.
+    if (sharded) for (const one of batch) sendAcknowledged([one]);
+    else sendAcknowledged(batch);
   };
   const settle = (one: PendingPublish, error: unknown, id: unknown) => {
     if (error) one.reject(asBusUnavailable(error));
     else one.resolve({ id: id as string, ...one.draft });
   };
-  const send = (batch: PendingPublish[]) => {
-    if (batch.length === 1 && minReplicasAck === 0) {
-      const [only] = batch as [PendingPublish];
-      redis.retainAndPublish(...only.args).then(
-        (id) => settle(only, null, id),
-        (error: unknown) => settle(only, error, null),
-      );
-      return;
-    }
+  const sendTogether = (batch: PendingPublish[]) =>
+    writeTogether(redis, () => {
+      for (const one of batch) {
+        redis.retainAndPublish(...one.args).then(
+          (id) => settle(one, null, id),
+          (error: unknown) => settle(one, error, null),
+        );
+      }
+    });
+  const sendAcknowledged = (batch: PendingPublish[]) => {
     const pipeline = redis.pipeline() as RetainingPipeline;
     for (const { args } of batch) pipeline.retainAndPublish(...args);
     execAcknowledged(pipeline).then(
