@@ -141,15 +141,14 @@ export function createRedisNotificationHistory({
   };
 
   /**
-   * Runs the pipeline, followed by WAIT when replicas must acknowledge: WAIT answers how many
+   * Runs the pipeline followed by WAIT (only when replicas must acknowledge): WAIT answers how many
    * replicas took every write this connection made before it, so one covers the whole pipeline.
    * Fewer than asked rejects the lot: the events may be on the master, but a failover could
    * lose them, so the publisher is not told they are safe.
    */
   async function execAcknowledged(pipeline: ChainableCommander): Promise<Array<[Error | null, unknown]>> {
-    if (minReplicasAck > 0) pipeline.wait(minReplicasAck, REPLICA_ACK_TIMEOUT_MS);
+    pipeline.wait(minReplicasAck, REPLICA_ACK_TIMEOUT_MS);
     const replies = (await pipeline.exec()) ?? [];
-    if (minReplicasAck === 0) return replies;
     const [error, acknowledged] = replies.pop() ?? [new Error('the pipeline was aborted'), 0];
     if (error || (acknowledged as number) < minReplicasAck) {
       log.warn({ acknowledged, minReplicasAck }, 'replicas did not acknowledge a publish in time');

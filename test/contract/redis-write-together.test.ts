@@ -6,7 +6,7 @@ describe('writeTogether', () => {
   const redis = new Redis(REDIS_URL);
   const prefix = isolatedPrefix();
   afterAll(async () => {
-    await redis.del(`${prefix}a`, `${prefix}b`, `${prefix}c`);
+    await redis.del(`${prefix}a`, `${prefix}b`);
     redis.disconnect();
   });
 
