@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { GraphQLJSON } from 'graphql-scalars';
 import { createSchema } from 'graphql-yoga';
 import type { GraphQLContext } from './context';
+import { DateTime } from './date-time-scalar';
 import { createForumResolvers, forumActivitySharing } from './resolvers/forum-resolvers';
 import { createNotificationResolvers, notificationSharing } from './resolvers/notification-resolvers';
 import { createPresenceResolvers, createThreadViewersSharing } from './resolvers/presence-resolvers';
@@ -33,7 +34,7 @@ export function createGraphQLSchema(dependencies: ResolverDependencies) {
   return createSchema<GraphQLContext>({
     typeDefs: loadTypeDefs(),
     resolvers: [
-      { DateTime: GraphQLDateTime, JSON: GraphQLJSON },
+      { DateTime, JSON: GraphQLJSON },
       createViewerResolvers(),
       createNotificationResolvers(dependencies),
       createForumResolvers(dependencies),

@@ -65,9 +65,9 @@ describe('compileNotificationProjection', () => {
     const project = compileNotificationProjection(schema, rootFieldOf('subscription { notification(userId: "1") { id createdAt } }'))!;
     const event = { id: '1-0', userId: '1', type: 't', title: 't', body: null, url: null, data: null, createdAt: 'not a date' };
     expect(project(event)).toBeNull();
-    expect(project({ ...event, createdAt: '2026-11-27T18:00:00.000Z' })).toEqual({
-      data: { notification: { id: '1-0', createdAt: new Date('2026-11-27T18:00:00.000Z') } },
-    });
+    expect(JSON.stringify(project({ ...event, createdAt: '2026-11-27T18:00:00.000Z' }))).toBe(
+      JSON.stringify({ data: { notification: { id: '1-0', createdAt: '2026-11-27T18:00:00.000Z' } } }),
+    );
   });
 
   it('declines selections it cannot build directly', () => {

@@ -20,8 +20,13 @@ export class EncodedResult {
   private frames: Map<string, Buffer> | null = null;
 
   constructor(result: ExecutionResult) {
-    const { errors, ...rest } = result;
-    this.json = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
+    if (result.errors === undefined) {
+      this.json = JSON.stringify(result);
+    } else {
+      // `errors` after `data`, as the answers of every transport have always written them.
+      const { errors, ...rest } = result;
+      this.json = JSON.stringify({ ...rest, errors: errors.map((error) => error.toJSON()) });
+    }
   }
 
   frame(key: string, build: (json: string, key: string) => Buffer): Buffer {
