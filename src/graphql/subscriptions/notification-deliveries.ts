@@ -15,8 +15,11 @@ export interface NotificationRequest {
   readonly after: string | null;
   /** A user's requests with equal keys share one execution per event (document, operation name, variables). */
   readonly executionKey: string;
-  /** Runs the request's selection against one event, for `subscribers` members at once (they are counted as deliveries). */
-  execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult>;
+  /**
+   * Runs the request's selection against one event, for `subscribers` members at once (they
+   * are counted as deliveries); a result built without an execution is answered at once.
+   */
+  execute(event: NotificationEvent, subscribers: number): ExecutionResult | Promise<ExecutionResult>;
 }
 
 export interface NotificationDeliveriesOptions {
@@ -101,50 +104,108 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
     );
   };
 
-  /** One execution per distinct key among `targets`, one serialized result for all that share it. */
-  const deliver = async (group: UserGroup, targets: MemberState[], event: NotificationEvent) => {
-    const byKey = new Map<string, MemberState[]>();
-    if (targets.length === 1) byKey.set('', targets);
-    else
+  /** Ends the members of a failed execution. */
+  const fail = (group: UserGroup, sharing: readonly MemberState[], error: unknown) => {
+    for (const state of sharing) {
+      leave(group, state);
+      state.subscriber.end(error);
+    }
+  };
+
+  /** Serializes a result once and hands it to every member still there. */
+  const hand = (group: UserGroup, sharing: readonly MemberState[], executed: ExecutionResult) => {
+    let result: EncodedResult;
+    try {
+      result = new EncodedResult(executed);
+    } catch (error) {
+      fail(group, sharing, error);
+      return;
+    }
+    for (const state of sharing) {
+      if (state.phase !== 'left') state.subscriber.send(result);
+    }
+  };
+
+  /** The members' execution of the event, or null once they were ended because it failed. */
+  const executeFor = (
+    group: UserGroup,
+    sharing: readonly MemberState[],
+    event: NotificationEvent,
+  ): ExecutionResult | Promise<ExecutionResult | null> | null => {
+    try {
+      const executed = sharing[0]!.request.execute(event, sharing.length);
+      if (!(executed instanceof Promise)) return executed;
+      return executed.catch((error: unknown) => {
+        fail(group, sharing, error);
+        return null;
+      });
+    } catch (error) {
+      fail(group, sharing, error);
+      return null;
+    }
+  };
+
+  /**
+   * One execution per distinct key among `targets`, one serialized result for all that share
+   * it. Without a promise while every result is built at once (a projected selection: every
+   * live event of a plain `notification` subscription), so an event costs no turn of the
+   * microtask queue; from the first execution that must be awaited on, the rest follow it.
+   */
+  const deliver = (group: UserGroup, targets: MemberState[], event: NotificationEvent): Promise<void> | undefined => {
+    let sharings: MemberState[][];
+    if (targets.length === 1) sharings = [targets];
+    else {
+      const byKey = new Map<string, MemberState[]>();
       for (const state of targets) {
         const key = state.request.executionKey;
         const same = byKey.get(key);
         if (same) same.push(state);
         else byKey.set(key, [state]);
       }
-    for (const sharing of byKey.values()) {
-      let result: EncodedResult;
-      try {
-        result = new EncodedResult(await sharing[0]!.request.execute(event, sharing.length));
-      } catch (error) {
-        for (const state of sharing) {
-          leave(group, state);
-          state.subscriber.end(error);
-        }
-        continue;
-      }
-      for (const state of sharing) {
-        if (state.phase !== 'left') state.subscriber.send(result);
-      }
+      sharings = [...byKey.values()];
+    }
+    for (let index = 0; index < sharings.length; index += 1) {
+      const executed = executeFor(group, sharings[index]!, event);
+      if (executed instanceof Promise) return deliverAwaiting(group, sharings, index, executed, event);
+      if (executed) hand(group, sharings[index]!, executed);
+    }
+    return undefined;
+  };
+
+  const deliverAwaiting = async (
+    group: UserGroup,
+    sharings: readonly MemberState[][],
+    index: number,
+    pending: Promise<ExecutionResult | null>,
+    event: NotificationEvent,
+  ) => {
+    const executed = await pending;
+    if (executed) hand(group, sharings[index]!, executed);
+    for (let next = index + 1; next < sharings.length; next += 1) {
+      const nextExecuted = await executeFor(group, sharings[next]!, event);
+      if (nextExecuted) hand(group, sharings[next]!, nextExecuted);
     }
   };
 
-  const run = async (group: UserGroup, job: Job) => {
-    if ('event' in job) {
-      const targets: MemberState[] = [];
-      for (const state of group.members) {
-        if (job.seq <= state.joinedAt) continue;
-        if (state.phase === 'replaying') (state.buffered ??= []).push(job.event);
-        else if (state.lastReplayed === null || isLiveAfter(job.event, state.lastReplayed)) targets.push(state);
-      }
-      if (targets.length > 0) await deliver(group, targets, job.event);
-      return;
+  /** A job; a promise only when it has to wait (a replay, an execution to await). */
+  const run = (group: UserGroup, job: Job): Promise<void> | undefined => {
+    if (!('event' in job)) return replay(group, job.replayFor, job.events);
+    const targets: MemberState[] = [];
+    for (const state of group.members) {
+      if (job.seq <= state.joinedAt) continue;
+      if (state.phase === 'replaying') (state.buffered ??= []).push(job.event);
+      else if (state.lastReplayed === null || isLiveAfter(job.event, state.lastReplayed)) targets.push(state);
     }
-    // The replay-then-live handover (its rule is `handoverPosition` and `isLiveAfter`): the
-    // member's history, then what arrived live meanwhile and was not in it.
-    const state = job.replayFor;
-    state.lastReplayed = handoverPosition(job.events, state.request.after!);
-    for (const event of job.events) if (state.phase !== 'left') await deliver(group, [state], event);
+    return targets.length > 0 ? deliver(group, targets, job.event) : undefined;
+  };
+
+  /**
+   * The replay-then-live handover (its rule is `handoverPosition` and `isLiveAfter`): the
+   * member's history, then what arrived live meanwhile and was not in it.
+   */
+  const replay = async (group: UserGroup, state: MemberState, events: readonly NotificationEvent[]) => {
+    state.lastReplayed = handoverPosition(events, state.request.after!);
+    for (const event of events) if (state.phase !== 'left') await deliver(group, [state], event);
     for (;;) {
       const event = state.buffered?.shift();
       if (!event || state.phase === 'left') break;
@@ -180,7 +241,8 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
         const turn = takeTurnIfBusy();
         if (turn) await turn;
         jobStarted();
-        await run(group, job);
+        const running = run(group, job);
+        if (running) await running;
       }
     } finally {
       pumping = false;

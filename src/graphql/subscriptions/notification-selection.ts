@@ -41,13 +41,15 @@ export class NotificationSelection implements NotificationRequest {
     return [this.request.operationName ?? '', JSON.stringify(this.request.variables ?? {}), this.validated.query].join('\u0000');
   }
 
-  async execute(event: NotificationEvent, subscribers: number): Promise<ExecutionResult> {
+  execute(event: NotificationEvent, subscribers: number): ExecutionResult | Promise<ExecutionResult> {
     const projected = this.projection?.(event);
-    if (projected) {
-      // What the field's resolver records when the selection set is executed.
-      this.executor.metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
-      return projected;
-    }
+    if (!projected) return this.executeSelection(event, subscribers);
+    // What the field's resolver records when the selection set is executed.
+    this.executor.metrics.eventDelivered('notification', Date.parse(event.createdAt), subscribers);
+    return projected;
+  }
+
+  private async executeSelection(event: NotificationEvent, subscribers: number): Promise<ExecutionResult> {
     // A fresh context per execution, as an HTTP request has: none is kept per subscription.
     const { request } = this;
     const enveloped = this.executor.envelop(request, this.caller);
