@@ -36,7 +36,7 @@ export interface GraphQLWsProtocolOptions<Connection extends ProtocolConnection>
 }
 
 /** The graphql-ws `next` frame of one operation id carrying a result's JSON (see `EncodedResult.frame`). */
-function nextFrame(resultJson: string, operationId: string): Buffer {
+export function nextFrame(resultJson: string, operationId: string): Buffer {
   return Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":${resultJson}}`);
 }
 

@@ -1,5 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import { NetworkError } from 'graphql-sse';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config';
 import { createReservationTokens, RESERVATION_OPEN_WINDOW_MS } from '../../src/transport/sse/reservation-token';
 import { postGraphQL } from '../utils/http';
@@ -8,7 +10,7 @@ import { connectSseClient } from '../utils/sse-client';
 import { singleConnection } from '../utils/sse-single-connection';
 import { PUBLISHER_TOKEN, startTestApp, type TestApp } from '../utils/test-app';
 import { userToken } from '../utils/tokens';
-import { failureCodes } from '../utils/ws-client';
+import { failureCodes, subscribeWith } from '../utils/ws-client';
 
 const MODES = [
   { name: 'distinct connections', singleConnection: false },
@@ -191,6 +193,36 @@ describe('the single connection mode of /graphql/stream, request by request', ()
     expect((await sse.stop(reservation, undefined, 'a')).status).toBe(200);
     expect((await sse.post(reservation, undefined, 'd', FORUM_ACTIVITY_SUBSCRIPTION)).status).toBe(202);
     stream.close();
+  });
+
+  it('shares a forum event between a socket and a stream whose operations have the same id, each framed in its own protocol', async () => {
+    const live = server.expectSubscriptions('forumActivity', 2);
+    // graphql-ws' client names its operation as the stream's is named (its own default is a UUID).
+    const socket = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      generateID: () => 'both',
+      onNonLazyError: () => {},
+    });
+    const overSocket = subscribeWith<{ forumActivity: Record<string, unknown> }>(socket, FORUM_ACTIVITY_SUBSCRIPTION, { forumId: 'framed' });
+    const reservation = await reservationOf();
+    const stream = await sse.open(reservation);
+    expect((await sse.post(reservation, undefined, 'both', FORUM_ACTIVITY_SUBSCRIPTION, { forumId: 'framed' })).status).toBe(202);
+    await live();
+
+    await postGraphQL(
+      server.url,
+      PUBLISH_FORUM_ACTIVITY,
+      { input: { kind: 'POST_CREATED', forumId: 'framed', title: 'one event, two protocols' } },
+      PUBLISHER_TOKEN,
+    );
+    const [socketResult, streamEvent] = await Promise.all([overSocket.next(), stream.next()]);
+    expect(socketResult).toMatchObject({ data: { forumActivity: { forumId: 'framed', title: 'one event, two protocols' } } });
+    expect(streamEvent).toEqual({ event: 'next', data: { id: 'both', payload: { data: socketResult.data } } });
+    stream.close();
+    await socket.dispose();
   });
 
   it('frees the operations of a stream its client abandons', async () => {

@@ -8,16 +8,25 @@ export interface OperationRequest {
   readonly operationName?: string | null;
 }
 
+/** Frames a result's JSON for one protocol and key (a graphql-ws `next` frame of an operation id, an SSE event). */
+export type FrameBuilder = (json: string, key: string) => Buffer;
+
 /**
  * One result of a subscription, serialized once for every subscriber that receives it. A
  * transport frames it for its own protocol with `frame(key, build)`: the frame is built once
- * per key (the WebSocket adapter keys by operation id, which clients share — "1" — so ten
- * thousand sockets get one Buffer; the SSE writer has one key).
+ * per builder and key (the WebSocket adapter keys by operation id, which clients share — "1" —
+ * so ten thousand sockets get one Buffer; the SSE writer has one key). Most results are framed
+ * one way only (a user's notification, a broadcast's common id): that frame is kept without a
+ * Map.
  */
 export class EncodedResult {
   /** The result's JSON, as GraphQL over HTTP, SSE and WebSocket all carry it. */
   readonly json: string;
-  private frames: Map<string, Buffer> | null = null;
+  private firstBuild: FrameBuilder | null = null;
+  private firstKey = '';
+  private firstFrame: Buffer | null = null;
+  /** The frames after the first, by builder: two transports may use the same key. */
+  private moreFrames: Map<FrameBuilder, Map<string, Buffer>> | null = null;
 
   constructor(result: ExecutionResult) {
     if (result.errors === undefined) {
@@ -29,10 +38,18 @@ export class EncodedResult {
     }
   }
 
-  frame(key: string, build: (json: string, key: string) => Buffer): Buffer {
-    this.frames ??= new Map();
-    let frame = this.frames.get(key);
-    if (!frame) this.frames.set(key, (frame = build(this.json, key)));
+  frame(key: string, build: FrameBuilder): Buffer {
+    if (this.firstBuild === build && this.firstKey === key) return this.firstFrame!;
+    if (this.firstBuild === null) {
+      this.firstBuild = build;
+      this.firstKey = key;
+      return (this.firstFrame = build(this.json, key));
+    }
+    this.moreFrames ??= new Map();
+    let byKey = this.moreFrames.get(build);
+    if (!byKey) this.moreFrames.set(build, (byKey = new Map<string, Buffer>()));
+    let frame = byKey.get(key);
+    if (!frame) byKey.set(key, (frame = build(this.json, key)));
     return frame;
   }
 }
