@@ -13,6 +13,9 @@ import { parseClientMessage } from './client-message';
 import { graphqlWsProtocol, type ProtocolConnection } from './graphql-ws-protocol';
 import { startHeartbeat } from './heartbeat';
 
+/** graphql-ws' messages are text frames (a browser hands a binary one over as a Blob); ws copies its options, so one object serves every send. */
+const AS_TEXT = { binary: false } as const;
+
 export interface GraphQLWebSocketOptions {
   readonly server: Server;
   readonly path: string;
@@ -103,7 +106,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions) {
   };
   const sendFrame = (socket: WebSocket, frame: Buffer) => {
     if (socket.readyState !== socket.OPEN) return;
-    socket.send(frame, { binary: false });
+    socket.send(frame, AS_TEXT);
     cutOffIfSlow(socket);
   };
 
