@@ -96,20 +96,27 @@ export function serverLoopDelay(sample: MetricSample) {
 }
 
 /**
- * Resolves once `field`'s live count satisfies `done` (or at the timeout), with the last count.
- * The service counts a subscription only once its bus confirmed it, and offers no event to wait
- * on from another process, so this asks /metrics every 50 ms.
+ * Resolves once the figure `read` takes from /metrics satisfies `done` (or at the timeout), with
+ * its last value. The service offers no event to wait on from another process, so this asks
+ * /metrics every 50 ms.
  */
-export async function waitForLive(
+export async function waitForMetric(
   origin: Origins,
-  field: 'notification' | 'forumActivity',
-  done: (live: number) => boolean,
+  read: (sample: MetricSample) => number,
+  done: (value: number) => boolean,
   timeoutMs: number,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const live = liveSubscriptions(await scrapeMetrics(origin), field);
-    if (done(live) || Date.now() > deadline) return live;
+    const value = read(await scrapeMetrics(origin));
+    if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Resolves once `field`'s live count satisfies `done`: the service counts a subscription only once its bus confirmed it. */
+export const waitForLive = (origin: Origins, field: 'notification' | 'forumActivity', done: (live: number) => boolean, timeoutMs: number): Promise<number> =>
+  waitForMetric(origin, (sample) => liveSubscriptions(sample, field), done, timeoutMs);
+
+/** The WebSocket connections the service holds. */
+export const openConnections = (sample: MetricSample): number => sample.get('realtime_websocket_connections') ?? 0;

@@ -16,7 +16,7 @@ import { startClientWorker, type ClientWorker } from './client-pool';
 import { atRate, sum } from './load';
 import { describeMachine, describeSource, readCpuMs, readRssKiB } from './proc';
 import { createPublisher, type Publisher } from './publisher';
-import { liveSubscriptions, scrapeMetrics, waitForLive } from './server-metrics';
+import { liveSubscriptions, openConnections, scrapeMetrics, waitForLive, waitForMetric } from './server-metrics';
 import { stopRun, withServiceOutput } from './run-teardown';
 import { describeMode, startServer, targetServer, type ServerUnderTest } from './server-process';
 import type { CollectReply, ConnectAllReply, SettleReply, SoakRequest } from './soak-protocol';
@@ -246,6 +246,9 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     log('disconnecting every client');
     await Promise.all(workers.map((worker) => worker.ask({ type: 'disconnectAll' })));
     await waitForLive(server.origin, 'notification', (live) => live <= liveSubscriptions(before, 'notification'), 30_000);
+    // A client that was coming back when it was told to leave closed a socket that never
+    // subscribed: the idle figures are read once the service has seen every socket close.
+    await waitForMetric(server.origin, openConnections, (open) => open <= openConnections(before), 30_000);
     const idleSample = await sample(elapsedSeconds());
 
     const startPoint = start as SoakSample | null;
