@@ -6,7 +6,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
  * which is how this service stamps every event. The last one seen is remembered: a batch's
  * events and their answers all carry the same stamp.
  */
-let lastCanonical = '';
+let lastCanonical: string | null = null;
 function isCanonicalIsoString(value: unknown): value is string {
   if (value === lastCanonical) return true;
   if (typeof value !== 'string' || value.length !== 24) return false;

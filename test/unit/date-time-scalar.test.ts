@@ -14,6 +14,13 @@ function received(serialize: (value: unknown) => unknown, value: unknown): strin
 const timestamp = fc.date({ min: new Date('0001-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true });
 
 describe('the DateTime scalar', () => {
+  it('refuses the empty string as graphql-scalars does, before any stamp has been seen', () => {
+    jest.isolateModules(() => {
+      const fresh = jest.requireActual<{ DateTime: typeof DateTime }>('../../src/graphql/date-time-scalar').DateTime;
+      expect(() => fresh.serialize('')).toThrow(/invalid date-time-string/);
+    });
+  });
+
   it('serializes a canonical ISO string as itself', () => {
     expect(DateTime.serialize('2026-12-08T03:40:00.000Z')).toBe('2026-12-08T03:40:00.000Z');
   });
