@@ -152,27 +152,28 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
    * microtask queue; from the first execution that must be awaited on, the rest follow it.
    */
   const deliver = (group: UserGroup, targets: MemberState[], event: NotificationEvent): Promise<void> | undefined => {
-    let sharings: MemberState[][];
-    if (targets.length === 1) sharings = [targets];
-    else {
-      const byKey = new Map<string, MemberState[]>();
-      for (const state of targets) {
-        const key = state.request.executionKey;
-        const same = byKey.get(key);
-        if (same) same.push(state);
-        else byKey.set(key, [state]);
-      }
-      sharings = [...byKey.values()];
+    if (targets.length === 1) return deliverFrom(group, [targets], 0, event);
+    const byKey = new Map<string, MemberState[]>();
+    for (const state of targets) {
+      const key = state.request.executionKey;
+      const same = byKey.get(key);
+      if (same) same.push(state);
+      else byKey.set(key, [state]);
     }
-    for (let index = 0; index < sharings.length; index += 1) {
+    return deliverFrom(group, [...byKey.values()], 0, event);
+  };
+
+  /** The sharings from `from` on, in order. */
+  const deliverFrom = (group: UserGroup, sharings: readonly MemberState[][], from: number, event: NotificationEvent): Promise<void> | undefined => {
+    for (let index = from; index < sharings.length; index += 1) {
       const executed = executeFor(group, sharings[index]!, event);
-      if (executed instanceof Promise) return deliverAwaiting(group, sharings, index, executed, event);
+      if (executed instanceof Promise) return handWhenExecuted(group, sharings, index, executed, event);
       if (executed) hand(group, sharings[index]!, executed);
     }
     return undefined;
   };
 
-  const deliverAwaiting = async (
+  const handWhenExecuted = async (
     group: UserGroup,
     sharings: readonly MemberState[][],
     index: number,
@@ -181,10 +182,7 @@ export function createNotificationDeliveries(options: NotificationDeliveriesOpti
   ) => {
     const executed = await pending;
     if (executed) hand(group, sharings[index]!, executed);
-    for (let next = index + 1; next < sharings.length; next += 1) {
-      const nextExecuted = await executeFor(group, sharings[next]!, event);
-      if (nextExecuted) hand(group, sharings[next]!, nextExecuted);
-    }
+    await deliverFrom(group, sharings, index + 1, event);
   };
 
   /** A job; a promise only when it has to wait (a replay, an execution to await). */
